@@ -1,0 +1,1 @@
+//! Yardsticks for the benchmarks.

@@ -1,0 +1,418 @@
+//! The syntax tree of one policy file, exactly as written: every node keeps the byte span it was
+//! parsed from, so later stages can point at the text. Nothing here is resolved or typed — names
+//! are just names; the checker gives them meaning.
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A name as written, with where it was written.
+#[derive(Clone, Debug)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal: its decoded text and the span of the quoted literal.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// One parsed file.
+#[derive(Clone, Debug, Default)]
+pub struct Module {
+    pub items: Vec<Item>,
+    /// `# …` comments with their spans, in source order, for the formatter.
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Comment {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Header(Header),
+    Import(Text),
+    UseTypes(Text),
+    TestsFor(Text),
+    Enum(EnumDecl),
+    Record(RecordDecl),
+    Input(InputDecl),
+    Param(ParamDecl),
+    Let(LetDecl),
+    Fn(FnDecl),
+    ExternFn(ExternFnDecl),
+    Scale(ScaleDecl),
+    Group(GroupDecl),
+    Decision(DecisionDecl),
+    Test(TestDecl),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Header(x) => x.span,
+            Item::Import(t) | Item::UseTypes(t) | Item::TestsFor(t) => t.span,
+            Item::Enum(x) => x.span,
+            Item::Record(x) => x.span,
+            Item::Input(x) => x.span,
+            Item::Param(x) => x.span,
+            Item::Let(x) => x.span,
+            Item::Fn(x) => x.span,
+            Item::ExternFn(x) => x.span,
+            Item::Scale(x) => x.span,
+            Item::Group(x) => x.span,
+            Item::Decision(x) => x.span,
+            Item::Test(x) => x.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub version: Option<Text>,
+    pub in_force: Option<InForce>,
+    pub source: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct InForce {
+    pub from: Literal,
+    pub to: Option<Literal>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub values: Vec<Labelled>,
+    pub span: Span,
+}
+
+/// An identifier with an optional plain-English label (enum values, scale levels).
+#[derive(Clone, Debug)]
+pub struct Labelled {
+    pub id: Ident,
+    pub label: Option<Text>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordDecl {
+    pub name: Ident,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub required: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeExpr {
+    Named(Ident),
+    List(Box<TypeExpr>, Span),
+}
+
+impl TypeExpr {
+    pub fn span(&self) -> Span {
+        match self {
+            TypeExpr::Named(i) => i.span,
+            TypeExpr::List(_, s) => *s,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InputDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParamDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub value: ParamValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ParamValue {
+    Fixed(Expr),
+    /// `from DATE: value` lines, as written (the checker insists they are in date order).
+    Dated(Vec<(Literal, Expr)>),
+}
+
+#[derive(Clone, Debug)]
+pub struct LetDecl {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDecl {
+    pub name: Ident,
+    pub params: Vec<FnParam>,
+    pub ret: Option<TypeExpr>,
+    pub body: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnParam {
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExternFnDecl {
+    pub name: Ident,
+    pub params: Vec<FnParam>,
+    pub ret: TypeExpr,
+    pub script: Text,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScaleDecl {
+    pub name: Ident,
+    /// Lowest first.
+    pub levels: Vec<Labelled>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupDecl {
+    pub id: Ident,
+    pub label: Text,
+    pub source: Option<Text>,
+    pub needs: Vec<NeedDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NeedKind {
+    Need,
+    Indicator,
+}
+
+#[derive(Clone, Debug)]
+pub struct NeedDecl {
+    pub kind: NeedKind,
+    pub id: Ident,
+    pub label: Text,
+    pub source: Option<Text>,
+    pub level: Option<Ident>,
+    pub when: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct DecisionDecl {
+    pub name: Ident,
+    pub label: Option<Text>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct TestDecl {
+    pub name: Text,
+    pub steps: Vec<TestStep>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TestStep {
+    GivenFile(Text),
+    GivenJson(Json),
+    With(JsonPath, Json),
+    AsAt(Literal),
+    Expect(Expectation),
+}
+
+#[derive(Clone, Debug)]
+pub struct JsonPath {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A JSON value written in a test, kept as JSON text so the engine's own reader decodes it.
+#[derive(Clone, Debug)]
+pub struct Json {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    pub kind: ExpectKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExpectKind {
+    /// `expect eligible is true`, `expect headlines are [education, health]`.
+    Decision { name: Ident, value: Expected },
+    /// `expect need persistent_absence is met`.
+    Need { subject: NeedSubject, id: Ident, state: MetState },
+    /// `expect missing are ["members[0].date_of_birth"]`.
+    Missing(Json),
+    /// `expect error "wrong type"`: the record is rejected with a message containing this text.
+    Error(Text),
+}
+
+#[derive(Clone, Debug)]
+pub enum Expected {
+    Undetermined,
+    Json(Json),
+    Ids(Vec<Ident>),
+    Id(Ident),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NeedSubject {
+    Need,
+    Group,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetState {
+    Met,
+    NotMet,
+    Undetermined,
+}
+
+// ---------------------------------------------------------------- expressions
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LitKind {
+    Number,
+    Percent,
+    Money,
+    Date,
+    Duration,
+    Text,
+    Bool,
+}
+
+/// A literal as written; the checker decodes and validates it (a date that does not exist is a
+/// diagnostic, not a parse error, so it can say which date).
+#[derive(Clone, Debug)]
+pub struct Literal {
+    pub kind: LitKind,
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quant {
+    Any,
+    All,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Agg {
+    Count,
+    Sum,
+    Min,
+    Max,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetKind {
+    Groups,
+    Needs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Before,
+    After,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Lit(Literal),
+    Name(Ident),
+    Field(Box<Expr>, Ident),
+    Call(Ident, Vec<Expr>),
+    List(Vec<Expr>),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `x between low and high`, both ends included.
+    Between(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `x is v` / `x is not v`.
+    Is { value: Box<Expr>, rhs: Box<Expr>, negated: bool },
+    /// `x in list` / `x not in list`.
+    In { value: Box<Expr>, list: Box<Expr>, negated: bool },
+    /// `x is known` (`known: true`) / `x is missing`.
+    Known { value: Box<Expr>, known: bool },
+    /// `d within 12 months before t`.
+    Within { date: Box<Expr>, duration: Box<Expr>, direction: Direction, anchor: Box<Expr> },
+    /// `xs where cond`: inside `cond`, the element's fields are names.
+    Where(Box<Expr>, Box<Expr>),
+    /// `any c in xs where filter: body`.
+    Quantifier { quant: Quant, binder: Ident, list: Box<Expr>, filter: Option<Box<Expr>>, body: Box<Expr> },
+    /// `count of xs`, `sum of xs`, or the binder form `sum of c in xs where filter: body`.
+    Aggregate { agg: Agg, binder: Option<Ident>, list: Box<Expr>, filter: Option<Box<Expr>>, body: Option<Box<Expr>> },
+    /// `when c1 then v1 when c2 then v2 else v3`.
+    When { arms: Vec<(Expr, Expr)>, otherwise: Box<Expr> },
+    /// `x otherwise default`.
+    Otherwise(Box<Expr>, Box<Expr>),
+    /// `highest level met`, naming the scale.
+    Highest(Ident),
+    /// `groups met`, `needs met` (`indicators met` is the same list).
+    Met(MetKind),
+}

@@ -1,0 +1,11 @@
+//! The earlyhelp policy language, as text: the pest grammar (`policy.pest`), the parser that turns
+//! a file into an [`ast::Module`] with source spans, and the canonical printer.
+//!
+//! This crate knows nothing about types, records or evaluation; it never does IO.
+
+pub mod ast;
+mod parse;
+mod print;
+
+pub use parse::{parse, parse_expr, SyntaxError};
+pub use print::{print, print_expr};

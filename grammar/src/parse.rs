@@ -1,0 +1,696 @@
+//! Text → [`Module`]. pest recognises the text; this file builds the typed tree from pest's pairs
+//! and turns pest's errors into one plain sentence with a span.
+
+use crate::ast::*;
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "policy.pest"]
+struct PolicyParser;
+
+/// A syntax error: where, and what the parser expected there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Parses one policy file.
+pub fn parse(source: &str) -> Result<Module, SyntaxError> {
+    let mut pairs = PolicyParser::parse(Rule::file, source).map_err(syntax_error)?;
+    let file = pairs.next().ok_or_else(|| SyntaxError {
+        span: Span::default(),
+        message: "empty parse".into(),
+    })?;
+    let items = file
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::EOI)
+        .map(item)
+        .collect();
+    Ok(Module { items, comments: comments(source) })
+}
+
+/// Parses a lone expression (used by tests and tools).
+pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
+    let mut pairs = PolicyParser::parse(Rule::expr, source).map_err(syntax_error)?;
+    let pair = pairs.next().ok_or_else(|| SyntaxError {
+        span: Span::default(),
+        message: "expected an expression".into(),
+    })?;
+    let end = pair.as_span().end();
+    if !source[end..].trim().is_empty() {
+        return Err(SyntaxError { span: Span::new(end, source.len()), message: "unexpected text after the expression".into() });
+    }
+    Ok(expr(pair))
+}
+
+fn span(p: &Pair<Rule>) -> Span {
+    let s = p.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn error_span(loc: &pest::error::InputLocation) -> Span {
+    match *loc {
+        pest::error::InputLocation::Pos(p) => Span::new(p, p),
+        pest::error::InputLocation::Span((a, b)) => Span::new(a, b),
+    }
+}
+
+fn syntax_error(e: pest::error::Error<Rule>) -> SyntaxError {
+    let message = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+            words.sort_unstable();
+            words.dedup();
+            match words.as_slice() {
+                [] => "unexpected text".to_string(),
+                [one] => format!("expected {one}"),
+                [init @ .., last] => format!("expected {} or {last}", init.join(", ")),
+            }
+        }
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    SyntaxError { span: error_span(&e.location), message }
+}
+
+/// What a rule looks like to a policy author, for "expected …" messages.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::header
+        | Rule::import
+        | Rule::use_types
+        | Rule::tests_for
+        | Rule::enum_decl
+        | Rule::record_decl
+        | Rule::input_decl
+        | Rule::param_decl
+        | Rule::let_decl
+        | Rule::fn_decl
+        | Rule::extern_fn_decl
+        | Rule::scale_decl
+        | Rule::group_decl
+        | Rule::decision_decl
+        | Rule::test_decl => "a declaration (policy, record, enum, input, param, let, fn, group, scale, decision, test)",
+        Rule::header_field | Rule::title | Rule::version | Rule::in_force | Rule::source => {
+            "a header line (title, version, in_force, source)"
+        }
+        Rule::ident | Rule::name => "a name",
+        Rule::string => "a quoted text",
+        Rule::date => "a date (YYYY-MM-DD)",
+        Rule::type_expr | Rule::list_type => "a type",
+        Rule::field_decl => "a field (name: type)",
+        Rule::enum_value => "an enum value",
+        Rule::scale_level => "a level",
+        Rule::need_decl | Rule::need_kw => "`need` or `indicator`",
+        Rule::need_when => "`when` and the condition",
+        Rule::need_level => "`level`",
+        Rule::expr
+        | Rule::when_expr
+        | Rule::otherwise_expr
+        | Rule::where_expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::unary_expr
+        | Rule::postfix_expr
+        | Rule::list_expr
+        | Rule::quantifier
+        | Rule::aggregate
+        | Rule::highest
+        | Rule::met_list
+        | Rule::call
+        | Rule::number
+        | Rule::money
+        | Rule::percent
+        | Rule::duration
+        | Rule::boolean => "an expression",
+        Rule::cmp_op | Rule::compare => "a comparison",
+        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::field_access => "`.field`",
+        Rule::time_unit => "a unit (days, weeks, months, years)",
+        Rule::direction => "`before` or `after`",
+        Rule::param_value | Rule::param_dated => "`= value` or `{ from DATE: value }`",
+        Rule::dated_value => "`from DATE: value`",
+        Rule::fn_params | Rule::fn_param => "a parameter (name: type)",
+        Rule::filter => "`where`",
+        Rule::binder_agg => "`NAME in LIST`",
+        Rule::test_step
+        | Rule::given_file
+        | Rule::given_json
+        | Rule::with_value
+        | Rule::as_at
+        | Rule::expectation => "a test step (given, with, as_at, expect)",
+        Rule::expect_decision | Rule::expect_need | Rule::expect_missing | Rule::expect_error => {
+            "an expectation"
+        }
+        Rule::expected | Rule::undetermined | Rule::id_list => "an expected value",
+        Rule::met_state => "`met`, `not met` or `undetermined`",
+        Rule::json_value | Rule::json_object | Rule::json_array | Rule::json_number | Rule::null => {
+            "a JSON value"
+        }
+        Rule::json_member => "a JSON member (\"key\": value)",
+        Rule::json_path => "a record path",
+        Rule::required => "`required`",
+        Rule::kw_else => "`else`",
+        Rule::kw_then => "`then`",
+        Rule::kw_when => "`when`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_in => "`in`",
+        Rule::kw_of => "`of`",
+        Rule::kw_is | Rule::kw_are => "`is`",
+        Rule::kw_to => "`to`",
+        Rule::kw_met => "`met`",
+        Rule::kw_where => "`where`",
+        Rule::kw_otherwise => "`otherwise`",
+        _ => return None,
+    })
+}
+
+/// The pairs that carry meaning (keyword tokens are dropped).
+fn inner(p: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
+    p.into_inner().filter(|c| !is_keyword(c.as_rule()))
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    format!("{rule:?}").starts_with("kw_") && rule != Rule::kw_true && rule != Rule::kw_false
+}
+
+fn ident(p: Pair<Rule>) -> Ident {
+    Ident { name: p.as_str().to_string(), span: span(&p) }
+}
+
+fn text(p: Pair<Rule>) -> Text {
+    let sp = span(&p);
+    let raw = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+    Text { value: unescape(raw), span: sp }
+}
+
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn literal(p: Pair<Rule>) -> Literal {
+    let kind = match p.as_rule() {
+        Rule::number => LitKind::Number,
+        Rule::percent => LitKind::Percent,
+        Rule::money => LitKind::Money,
+        Rule::date => LitKind::Date,
+        Rule::duration => LitKind::Duration,
+        Rule::string => LitKind::Text,
+        _ => LitKind::Bool,
+    };
+    let sp = span(&p);
+    let text = match kind {
+        LitKind::Text => text(p).value,
+        LitKind::Duration => p.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
+        _ => p.as_str().to_string(),
+    };
+    Literal { kind, text, span: sp }
+}
+
+fn item(p: Pair<Rule>) -> Item {
+    let sp = span(&p);
+    match p.as_rule() {
+        Rule::header => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: header name"));
+            let mut h = Header { name, title: None, version: None, in_force: None, source: None, span: sp };
+            for field in it {
+                let f = field.into_inner().next().expect("grammar: header field");
+                match f.as_rule() {
+                    Rule::title => h.title = inner(f).next().map(text),
+                    Rule::version => h.version = inner(f).next().map(text),
+                    Rule::source => h.source = inner(f).next().map(text),
+                    _ => {
+                        let mut d = inner(f).map(literal);
+                        let from = d.next().expect("grammar: in_force date");
+                        h.in_force = Some(InForce { from, to: d.next() });
+                    }
+                }
+            }
+            Item::Header(h)
+        }
+        Rule::import => Item::Import(text(first(p))),
+        Rule::use_types => Item::UseTypes(text(first(p))),
+        Rule::tests_for => Item::TestsFor(text(first(p))),
+        Rule::enum_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: enum name"));
+            Item::Enum(EnumDecl { name, values: it.map(labelled).collect(), span: sp })
+        }
+        Rule::scale_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: scale name"));
+            Item::Scale(ScaleDecl { name, levels: it.map(labelled).collect(), span: sp })
+        }
+        Rule::record_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: record name"));
+            let fields = it
+                .map(|f| {
+                    let fsp = span(&f);
+                    let mut fi = inner(f);
+                    let name = ident(fi.next().expect("grammar: field name"));
+                    let ty = type_expr(fi.next().expect("grammar: field type"));
+                    FieldDecl { name, ty, required: fi.next().is_some(), span: fsp }
+                })
+                .collect();
+            Item::Record(RecordDecl { name, fields, span: sp })
+        }
+        Rule::input_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: input name"));
+            let ty = type_expr(it.next().expect("grammar: input type"));
+            Item::Input(InputDecl { name, ty, span: sp })
+        }
+        Rule::param_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: param name"));
+            let ty = type_expr(it.next().expect("grammar: param type"));
+            let v = it.next().expect("grammar: param value");
+            let value = if v.as_rule() == Rule::param_value {
+                ParamValue::Fixed(expr(first(v)))
+            } else {
+                ParamValue::Dated(
+                    inner(v)
+                        .map(|d| {
+                            let mut di = inner(d);
+                            let date = literal(di.next().expect("grammar: dated value date"));
+                            (date, expr(di.next().expect("grammar: dated value")))
+                        })
+                        .collect(),
+                )
+            };
+            Item::Param(ParamDecl { name, ty, value, span: sp })
+        }
+        Rule::let_decl => {
+            let parts: Vec<_> = inner(p).collect();
+            let mut it = parts.into_iter();
+            let name = ident(it.next().expect("grammar: let name"));
+            let mut next = it.next().expect("grammar: let value");
+            let mut ty = None;
+            if next.as_rule() == Rule::type_expr {
+                ty = Some(type_expr(next));
+                next = it.next().expect("grammar: let value");
+            }
+            Item::Let(LetDecl { name, ty, value: expr(next), span: sp })
+        }
+        Rule::fn_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: fn name"));
+            let params = fn_params(it.next().expect("grammar: fn params"));
+            let mut next = it.next().expect("grammar: fn body");
+            let mut ret = None;
+            if next.as_rule() == Rule::type_expr {
+                ret = Some(type_expr(next));
+                next = it.next().expect("grammar: fn body");
+            }
+            Item::Fn(FnDecl { name, params, ret, body: expr(next), span: sp })
+        }
+        Rule::extern_fn_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: extern name"));
+            let params = fn_params(it.next().expect("grammar: extern params"));
+            let ret = type_expr(it.next().expect("grammar: extern type"));
+            let script = text(it.next().expect("grammar: extern script"));
+            Item::ExternFn(ExternFnDecl { name, params, ret, script, span: sp })
+        }
+        Rule::group_decl => {
+            let mut it = inner(p).peekable();
+            let id = ident(it.next().expect("grammar: group id"));
+            let label = text(it.next().expect("grammar: group label"));
+            let mut source = None;
+            if it.peek().map(|x| x.as_rule()) == Some(Rule::source) {
+                source = it.next().and_then(|s| inner(s).next()).map(text);
+            }
+            Item::Group(GroupDecl { id, label, source, needs: it.map(need).collect(), span: sp })
+        }
+        Rule::decision_decl => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: decision name"));
+            let mut next = it.next().expect("grammar: decision value");
+            let mut label = None;
+            if next.as_rule() == Rule::string {
+                label = Some(text(next));
+                next = it.next().expect("grammar: decision value");
+            }
+            Item::Decision(DecisionDecl { name, label, value: expr(next), span: sp })
+        }
+        Rule::test_decl => {
+            let mut it = inner(p);
+            let name = text(it.next().expect("grammar: test name"));
+            Item::Test(TestDecl { name, steps: it.map(test_step).collect(), span: sp })
+        }
+        r => unreachable!("grammar: unexpected item {r:?}"),
+    }
+}
+
+fn first(p: Pair<Rule>) -> Pair<Rule> {
+    inner(p).next().expect("grammar: rule has a child")
+}
+
+fn labelled(p: Pair<Rule>) -> Labelled {
+    let mut it = inner(p);
+    let id = ident(it.next().expect("grammar: label id"));
+    Labelled { id, label: it.next().map(text) }
+}
+
+fn fn_params(p: Pair<Rule>) -> Vec<FnParam> {
+    inner(p)
+        .map(|fp| {
+            let mut it = inner(fp);
+            let name = ident(it.next().expect("grammar: param name"));
+            FnParam { name, ty: type_expr(it.next().expect("grammar: param type")) }
+        })
+        .collect()
+}
+
+fn type_expr(p: Pair<Rule>) -> TypeExpr {
+    let sp = span(&p);
+    let c = first(p);
+    match c.as_rule() {
+        Rule::list_type => TypeExpr::List(Box::new(type_expr(first(c))), sp),
+        _ => TypeExpr::Named(ident(c)),
+    }
+}
+
+fn need(p: Pair<Rule>) -> NeedDecl {
+    let sp = span(&p);
+    let mut it = inner(p);
+    let kw = it.next().expect("grammar: need keyword");
+    let kind = if kw.as_str() == "indicator" { NeedKind::Indicator } else { NeedKind::Need };
+    let id = ident(it.next().expect("grammar: need id"));
+    let label = text(it.next().expect("grammar: need label"));
+    let (mut source, mut level, mut when) = (None, None, None);
+    for f in it {
+        match f.as_rule() {
+            Rule::source => source = inner(f).next().map(text),
+            Rule::need_level => level = inner(f).next().map(ident),
+            _ => when = Some(expr(first(f))),
+        }
+    }
+    NeedDecl { kind, id, label, source, level, when: when.expect("grammar: need has when"), span: sp }
+}
+
+fn json(p: Pair<Rule>) -> Json {
+    Json { text: p.as_str().to_string(), span: span(&p) }
+}
+
+fn test_step(p: Pair<Rule>) -> TestStep {
+    match p.as_rule() {
+        Rule::given_file => TestStep::GivenFile(text(first(p))),
+        Rule::given_json => TestStep::GivenJson(json(first(p))),
+        Rule::with_value => {
+            let mut it = inner(p);
+            let path = it.next().expect("grammar: with path");
+            let path = JsonPath { text: path.as_str().to_string(), span: span(&path) };
+            TestStep::With(path, json(it.next().expect("grammar: with value")))
+        }
+        Rule::as_at => TestStep::AsAt(literal(first(p))),
+        _ => {
+            let sp = span(&p);
+            let e = first(p);
+            let kind = match e.as_rule() {
+                Rule::expect_decision => {
+                    let mut it = inner(e);
+                    let name = ident(it.next().expect("grammar: expect name"));
+                    let v = first(it.next().expect("grammar: expected value"));
+                    let value = match v.as_rule() {
+                        Rule::undetermined => Expected::Undetermined,
+                        Rule::id_list => Expected::Ids(inner(v).map(ident).collect()),
+                        Rule::ident => Expected::Id(ident(v)),
+                        _ => Expected::Json(json(v)),
+                    };
+                    ExpectKind::Decision { name, value }
+                }
+                Rule::expect_need => {
+                    let mut it = inner(e);
+                    let subj = it.next().expect("grammar: need subject");
+                    let subject = if subj.as_str() == "group" { NeedSubject::Group } else { NeedSubject::Need };
+                    let id = ident(it.next().expect("grammar: need id"));
+                    let st = it.next().expect("grammar: met state");
+                    let state = match st.as_str().split_whitespace().next() {
+                        Some("met") => MetState::Met,
+                        Some("not") => MetState::NotMet,
+                        _ => MetState::Undetermined,
+                    };
+                    ExpectKind::Need { subject, id, state }
+                }
+                Rule::expect_missing => ExpectKind::Missing(json(first(e))),
+                _ => ExpectKind::Error(text(first(e))),
+            };
+            TestStep::Expect(Expectation { kind, span: sp })
+        }
+    }
+}
+
+// ---------------------------------------------------------------- expressions
+
+fn boxed(p: Pair<Rule>) -> Box<Expr> {
+    Box::new(expr(p))
+}
+
+fn mk(kind: ExprKind, span: Span) -> Expr {
+    Expr { kind, span }
+}
+
+/// Builds an expression from any expression-level rule. Levels with a single child collapse, so
+/// the tree holds only operators that were written.
+pub(crate) fn expr(p: Pair<Rule>) -> Expr {
+    let sp = span(&p);
+    match p.as_rule() {
+        Rule::expr | Rule::primary => expr(first(p)),
+        Rule::when_expr => {
+            let mut arms = Vec::new();
+            let mut otherwise = None;
+            for c in inner(p) {
+                if c.as_rule() == Rule::when_arm {
+                    let mut it = inner(c);
+                    let cond = expr(it.next().expect("grammar: when condition"));
+                    arms.push((cond, expr(it.next().expect("grammar: then value"))));
+                } else {
+                    otherwise = Some(boxed(c));
+                }
+            }
+            mk(ExprKind::When { arms, otherwise: otherwise.expect("grammar: else") }, sp)
+        }
+        Rule::otherwise_expr => left_fold(p, |a, b, _| ExprKind::Otherwise(a, b)),
+        Rule::where_expr => left_fold(p, |a, b, _| ExprKind::Where(a, b)),
+        Rule::or_expr => left_fold(p, |a, b, _| ExprKind::Binary(BinOp::Or, a, b)),
+        Rule::and_expr => left_fold(p, |a, b, _| ExprKind::Binary(BinOp::And, a, b)),
+        Rule::add_expr | Rule::mul_expr => {
+            let mut it = inner(p);
+            let mut acc = expr(it.next().expect("grammar: operand"));
+            while let Some(op) = it.next() {
+                let rhs = expr(it.next().expect("grammar: operand"));
+                let op = match op.as_str() {
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "*" => BinOp::Mul,
+                    _ => BinOp::Div,
+                };
+                let s = acc.span.to(rhs.span);
+                acc = mk(ExprKind::Binary(op, Box::new(acc), Box::new(rhs)), s);
+            }
+            acc
+        }
+        Rule::not_expr => {
+            let parts: Vec<_> = inner(p).collect();
+            let nots = parts.len() - 1;
+            let mut it = parts.into_iter().rev();
+            let mut e = expr(it.next().expect("grammar: not operand"));
+            for op in it.take(nots) {
+                let s = span(&op).to(e.span);
+                e = mk(ExprKind::Not(Box::new(e)), s);
+            }
+            e
+        }
+        Rule::unary_expr => {
+            let parts: Vec<_> = inner(p).collect();
+            let negs = parts.len() - 1;
+            let mut it = parts.into_iter().rev();
+            let mut e = expr(it.next().expect("grammar: operand"));
+            for op in it.take(negs) {
+                let s = span(&op).to(e.span);
+                e = mk(ExprKind::Neg(Box::new(e)), s);
+            }
+            e
+        }
+        Rule::cmp_expr => {
+            let mut it = inner(p);
+            let lhs = boxed(it.next().expect("grammar: comparison operand"));
+            let Some(tail) = it.next() else { return *lhs };
+            let kind = match tail.as_rule() {
+                Rule::compare => {
+                    let mut t = inner(tail);
+                    let op = match t.next().expect("grammar: cmp op").as_str() {
+                        "<=" => BinOp::Le,
+                        ">=" => BinOp::Ge,
+                        "!=" => BinOp::Ne,
+                        "<" => BinOp::Lt,
+                        ">" => BinOp::Gt,
+                        _ => BinOp::Eq,
+                    };
+                    ExprKind::Binary(op, lhs, boxed(t.next().expect("grammar: cmp rhs")))
+                }
+                Rule::between => {
+                    let mut t = inner(tail);
+                    let low = boxed(t.next().expect("grammar: between low"));
+                    ExprKind::Between(lhs, low, boxed(t.next().expect("grammar: between high")))
+                }
+                Rule::is_known => ExprKind::Known { value: lhs, known: true },
+                Rule::is_missing => ExprKind::Known { value: lhs, known: false },
+                Rule::is_value | Rule::in_list => {
+                    let is = tail.as_rule() == Rule::is_value;
+                    let mut negated = false;
+                    let mut rhs = None;
+                    for c in inner(tail) {
+                        if c.as_rule() == Rule::negation {
+                            negated = true;
+                        } else {
+                            rhs = Some(boxed(c));
+                        }
+                    }
+                    let rhs = rhs.expect("grammar: is/in operand");
+                    if is {
+                        ExprKind::Is { value: lhs, rhs, negated }
+                    } else {
+                        ExprKind::In { value: lhs, list: rhs, negated }
+                    }
+                }
+                _ => {
+                    let mut t = inner(tail);
+                    let duration = boxed(t.next().expect("grammar: within duration"));
+                    let direction = if t.next().expect("grammar: direction").as_str() == "before" {
+                        Direction::Before
+                    } else {
+                        Direction::After
+                    };
+                    let anchor = boxed(t.next().expect("grammar: within anchor"));
+                    ExprKind::Within { date: lhs, duration, direction, anchor }
+                }
+            };
+            mk(kind, sp)
+        }
+        Rule::postfix_expr => {
+            let mut it = inner(p);
+            let mut e = expr(it.next().expect("grammar: primary"));
+            for f in it {
+                let field = ident(first(f));
+                let s = e.span.to(field.span);
+                e = mk(ExprKind::Field(Box::new(e), field), s);
+            }
+            e
+        }
+        Rule::list_expr => mk(ExprKind::List(inner(p).map(expr).collect()), sp),
+        Rule::quantifier => {
+            let mut it = inner(p);
+            let quant = match it.next().expect("grammar: quantifier").as_str() {
+                "any" => Quant::Any,
+                "all" => Quant::All,
+                _ => Quant::None,
+            };
+            let binder = ident(it.next().expect("grammar: binder"));
+            let list = boxed(it.next().expect("grammar: list"));
+            let mut next = it.next().expect("grammar: body");
+            let mut filter = None;
+            if next.as_rule() == Rule::filter {
+                filter = Some(boxed(first(next)));
+                next = it.next().expect("grammar: body");
+            }
+            mk(ExprKind::Quantifier { quant, binder, list, filter, body: boxed(next) }, sp)
+        }
+        Rule::aggregate => {
+            let mut it = inner(p);
+            let agg = match it.next().expect("grammar: aggregate").as_str() {
+                "count" => Agg::Count,
+                "sum" => Agg::Sum,
+                "min" => Agg::Min,
+                _ => Agg::Max,
+            };
+            let target = it.next().expect("grammar: aggregate operand");
+            let kind = if target.as_rule() == Rule::binder_agg {
+                let mut b = inner(target);
+                let binder = Some(ident(b.next().expect("grammar: binder")));
+                let list = boxed(b.next().expect("grammar: list"));
+                let (mut filter, mut body) = (None, None);
+                for c in b {
+                    if c.as_rule() == Rule::filter {
+                        filter = Some(boxed(first(c)));
+                    } else {
+                        body = Some(boxed(c));
+                    }
+                }
+                ExprKind::Aggregate { agg, binder, list, filter, body }
+            } else {
+                ExprKind::Aggregate { agg, binder: None, list: boxed(target), filter: None, body: None }
+            };
+            mk(kind, sp)
+        }
+        Rule::highest => mk(ExprKind::Highest(ident(first(p))), sp),
+        Rule::met_list => {
+            let kind = if first(p).as_str() == "groups" { MetKind::Groups } else { MetKind::Needs };
+            mk(ExprKind::Met(kind), sp)
+        }
+        Rule::call => {
+            let mut it = inner(p);
+            let name = ident(it.next().expect("grammar: callee"));
+            mk(ExprKind::Call(name, it.map(expr).collect()), sp)
+        }
+        Rule::name => mk(ExprKind::Name(ident(first(p))), sp),
+        _ => mk(ExprKind::Lit(literal(p)), sp),
+    }
+}
+
+fn left_fold(p: Pair<Rule>, f: impl Fn(Box<Expr>, Box<Expr>, Span) -> ExprKind) -> Expr {
+    let mut it = inner(p);
+    let mut acc = expr(it.next().expect("grammar: operand"));
+    for rhs in it {
+        let rhs = expr(rhs);
+        let s = acc.span.to(rhs.span);
+        acc = mk(f(Box::new(acc), Box::new(rhs), s), s);
+    }
+    acc
+}
+
+/// Finds `# …` comments outside string literals.
+fn comments(source: &str) -> Vec<Comment> {
+    let mut out = Vec::new();
+    let bytes = source.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'\n' => in_string = false,
+            b'#' if !in_string => {
+                let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
+                out.push(Comment { text: source[i..end].trim_end().to_string(), span: Span::new(i, end) });
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}

@@ -1,0 +1,511 @@
+//! The canonical layout of a policy: [`print`] turns a [`Module`] back into text that parses to the
+//! same tree. Parentheses are added exactly where precedence needs them; comments are kept, each
+//! before the declaration (or need) it preceded.
+
+use crate::ast::*;
+use std::fmt::Write as _;
+
+const WIDTH: usize = 100;
+
+/// Prints a whole module in canonical layout.
+pub fn print(module: &Module) -> String {
+    let mut p = Printer { out: String::new(), comments: &module.comments, next_comment: 0 };
+    let mut prev: Option<&Item> = None;
+    for item in &module.items {
+        if let Some(prev) = prev {
+            if !(compact(prev) && compact(item) && same_kind(prev, item)) {
+                p.out.push('\n');
+            }
+        }
+        p.comments_before(item.span().start, 0);
+        p.item(item);
+        prev = Some(item);
+    }
+    p.comments_before(usize::MAX, 0);
+    p.out
+}
+
+/// Prints one expression on one line.
+pub fn print_expr(e: &Expr) -> String {
+    let mut s = String::new();
+    expr(&mut s, e, 0);
+    s
+}
+
+fn compact(item: &Item) -> bool {
+    matches!(
+        item,
+        Item::Import(_) | Item::UseTypes(_) | Item::TestsFor(_) | Item::Input(_) | Item::Let(_) | Item::Fn(_) | Item::ExternFn(_)
+    ) || matches!(item, Item::Param(p) if matches!(p.value, ParamValue::Fixed(_)))
+        || matches!(item, Item::Enum(e) if e.values.iter().all(|v| v.label.is_none()))
+}
+
+fn same_kind(a: &Item, b: &Item) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+        || matches!((a, b), (Item::Fn(_) | Item::Let(_), Item::Fn(_) | Item::Let(_)))
+}
+
+struct Printer<'a> {
+    out: String,
+    comments: &'a [Comment],
+    next_comment: usize,
+}
+
+impl Printer<'_> {
+    fn comments_before(&mut self, pos: usize, indent: usize) {
+        while let Some(c) = self.comments.get(self.next_comment) {
+            if c.span.start >= pos {
+                break;
+            }
+            let _ = writeln!(self.out, "{}{}", pad(indent), c.text);
+            self.next_comment += 1;
+        }
+    }
+
+    fn line(&mut self, indent: usize, text: &str) {
+        let _ = writeln!(self.out, "{}{}", pad(indent), text);
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Header(h) => {
+                self.line(0, &format!("policy {} {{", h.name.name));
+                if let Some(t) = &h.title {
+                    self.line(1, &format!("title    {}", quote(&t.value)));
+                }
+                if let Some(t) = &h.version {
+                    self.line(1, &format!("version  {}", quote(&t.value)));
+                }
+                if let Some(f) = &h.in_force {
+                    let to = f.to.as_ref().map(|t| format!(" to {}", t.text)).unwrap_or_default();
+                    self.line(1, &format!("in_force {}{to}", f.from.text));
+                }
+                if let Some(t) = &h.source {
+                    self.line(1, &format!("source   {}", quote(&t.value)));
+                }
+                self.comments_before(h.span.end, 1);
+                self.line(0, "}");
+            }
+            Item::Import(t) => self.line(0, &format!("import {}", quote(&t.value))),
+            Item::UseTypes(t) => self.line(0, &format!("use types from {}", quote(&t.value))),
+            Item::TestsFor(t) => self.line(0, &format!("tests for {}", quote(&t.value))),
+            Item::Enum(e) => self.labelled_block("enum", &e.name, &e.values, e.span),
+            Item::Scale(s) => self.labelled_block("scale", &s.name, &s.levels, s.span),
+            Item::Record(r) => {
+                self.line(0, &format!("record {} {{", r.name.name));
+                let width = r.fields.iter().map(|f| f.name.name.len() + 1).max().unwrap_or(0);
+                for f in &r.fields {
+                    self.comments_before(f.span.start, 1);
+                    let req = if f.required { " required" } else { "" };
+                    let name = format!("{}:", f.name.name);
+                    self.line(1, &format!("{name:width$} {}{req}", ty(&f.ty)));
+                }
+                self.comments_before(r.span.end, 1);
+                self.line(0, "}");
+            }
+            Item::Input(i) => self.line(0, &format!("input {}: {}", i.name.name, ty(&i.ty))),
+            Item::Param(p) => match &p.value {
+                ParamValue::Fixed(v) => {
+                    self.line(0, &format!("param {}: {} = {}", p.name.name, ty(&p.ty), print_expr(v)))
+                }
+                ParamValue::Dated(values) => {
+                    self.line(0, &format!("param {}: {} {{", p.name.name, ty(&p.ty)));
+                    for (date, v) in values {
+                        self.comments_before(date.span.start, 1);
+                        self.line(1, &format!("from {}: {}", date.text, print_expr(v)));
+                    }
+                    self.comments_before(p.span.end, 1);
+                    self.line(0, "}");
+                }
+            },
+            Item::Let(l) => {
+                let t = l.ty.as_ref().map(|t| format!(": {}", ty(t))).unwrap_or_default();
+                self.definition(&format!("let {}{t} =", l.name.name), &l.value, 0);
+            }
+            Item::Fn(f) => {
+                let ret = f.ret.as_ref().map(|t| format!(" -> {}", ty(t))).unwrap_or_default();
+                let head = format!("fn {}({}){ret} =", f.name.name, params(&f.params));
+                self.definition(&head, &f.body, 0);
+            }
+            Item::ExternFn(f) => self.line(
+                0,
+                &format!(
+                    "extern fn {}({}) -> {} = script {}",
+                    f.name.name,
+                    params(&f.params),
+                    ty(&f.ret),
+                    quote(&f.script.value)
+                ),
+            ),
+            Item::Group(g) => {
+                self.line(0, &format!("group {} {} {{", g.id.name, quote(&g.label.value)));
+                if let Some(s) = &g.source {
+                    self.line(1, &format!("source {}", quote(&s.value)));
+                }
+                for (i, n) in g.needs.iter().enumerate() {
+                    if i > 0 || g.source.is_some() {
+                        self.out.push('\n');
+                    }
+                    self.comments_before(n.span.start, 1);
+                    self.need(n);
+                }
+                self.comments_before(g.span.end, 1);
+                self.line(0, "}");
+            }
+            Item::Decision(d) => {
+                let label = d.label.as_ref().map(|l| format!(" {}", quote(&l.value))).unwrap_or_default();
+                self.definition(&format!("decision {}{label} =", d.name.name), &d.value, 0);
+            }
+            Item::Test(t) => {
+                self.line(0, &format!("test {} {{", quote(&t.name.value)));
+                for step in &t.steps {
+                    let text = match step {
+                        TestStep::GivenFile(f) => format!("given file {}", quote(&f.value)),
+                        TestStep::GivenJson(j) => format!("given {}", j.text),
+                        TestStep::With(path, v) => format!("with {} = {}", path.text, v.text),
+                        TestStep::AsAt(d) => format!("as_at {}", d.text),
+                        TestStep::Expect(e) => format!("expect {}", expectation(&e.kind)),
+                    };
+                    self.line(1, &text);
+                }
+                self.comments_before(t.span.end, 1);
+                self.line(0, "}");
+            }
+        }
+    }
+
+    fn labelled_block(&mut self, kw: &str, name: &Ident, values: &[Labelled], span: Span) {
+        if values.iter().all(|v| v.label.is_none()) {
+            let ids: Vec<&str> = values.iter().map(|v| v.id.name.as_str()).collect();
+            self.line(0, &format!("{kw} {} {{ {} }}", name.name, ids.join(", ")));
+            return;
+        }
+        self.line(0, &format!("{kw} {} {{", name.name));
+        let width = values.iter().map(|v| v.id.name.len()).max().unwrap_or(0);
+        for v in values {
+            self.comments_before(v.id.span.start, 1);
+            match &v.label {
+                Some(l) => self.line(1, &format!("{:width$} {}", v.id.name, quote(&l.value))),
+                None => self.line(1, &v.id.name),
+            }
+        }
+        self.comments_before(span.end, 1);
+        self.line(0, "}");
+    }
+
+    fn need(&mut self, n: &NeedDecl) {
+        let kw = match n.kind {
+            NeedKind::Need => "need",
+            NeedKind::Indicator => "indicator",
+        };
+        self.line(1, &format!("{kw} {} {} {{", n.id.name, quote(&n.label.value)));
+        if let Some(l) = &n.level {
+            self.line(2, &format!("level  {}", l.name));
+        }
+        if let Some(s) = &n.source {
+            self.line(2, &format!("source {}", quote(&s.value)));
+        }
+        self.comments_before(n.when.span.start, 2);
+        self.definition("when", &n.when, 2);
+        self.comments_before(n.span.end, 2);
+        self.line(1, "}");
+    }
+
+    /// `head expr`, breaking a long top-level `and`/`or` chain one operand a line.
+    fn definition(&mut self, head: &str, e: &Expr, indent: usize) {
+        let one_line = format!("{head} {}", print_expr(e));
+        if pad(indent).len() + one_line.len() <= WIDTH {
+            self.line(indent, &one_line);
+            return;
+        }
+        match &e.kind {
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), ..) => {
+                let mut operands = Vec::new();
+                flatten(e, *op, &mut operands);
+                let word = if *op == BinOp::And { "and" } else { "or" };
+                let level = if *op == BinOp::And { 4 } else { 3 };
+                self.line(indent, head);
+                for (i, operand) in operands.iter().enumerate() {
+                    let mut s = String::new();
+                    expr(&mut s, operand, if i == 0 { level } else { level + 1 });
+                    let lead = if i == 0 { "    ".to_string() } else { format!("{word} ") };
+                    self.line(indent + 1, &format!("{lead}{s}"));
+                }
+            }
+            _ => {
+                self.line(indent, head);
+                self.line(indent + 1, &print_expr(e));
+            }
+        }
+    }
+}
+
+fn flatten<'e>(e: &'e Expr, op: BinOp, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary(o, a, b) if *o == op => {
+            flatten(a, op, out);
+            out.push(b);
+        }
+        _ => out.push(e),
+    }
+}
+
+fn pad(indent: usize) -> String {
+    "    ".repeat(indent)
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn ty(t: &TypeExpr) -> String {
+    match t {
+        TypeExpr::Named(i) => i.name.clone(),
+        TypeExpr::List(inner, _) => format!("list of {}", ty(inner)),
+    }
+}
+
+fn params(ps: &[FnParam]) -> String {
+    ps.iter().map(|p| format!("{}: {}", p.name.name, ty(&p.ty))).collect::<Vec<_>>().join(", ")
+}
+
+fn expectation(e: &ExpectKind) -> String {
+    match e {
+        ExpectKind::Decision { name, value } => match value {
+            Expected::Undetermined => format!("{} is undetermined", name.name),
+            Expected::Json(j) if j.text.starts_with('[') => format!("{} are {}", name.name, j.text),
+            Expected::Json(j) => format!("{} is {}", name.name, j.text),
+            Expected::Id(i) => format!("{} is {}", name.name, i.name),
+            Expected::Ids(ids) => {
+                let ids: Vec<&str> = ids.iter().map(|i| i.name.as_str()).collect();
+                format!("{} are [{}]", name.name, ids.join(", "))
+            }
+        },
+        ExpectKind::Need { subject, id, state } => {
+            let subject = match subject {
+                NeedSubject::Need => "need",
+                NeedSubject::Group => "group",
+            };
+            let state = match state {
+                MetState::Met => "met",
+                MetState::NotMet => "not met",
+                MetState::Undetermined => "undetermined",
+            };
+            format!("{subject} {} is {state}", id.name)
+        }
+        ExpectKind::Missing(j) => format!("missing are {}", j.text),
+        ExpectKind::Error(t) => format!("error {}", quote(&t.value)),
+    }
+}
+
+// Precedence levels, loosest first; an operand printed below the level its position needs gets
+// parentheses.
+const WHEN: u8 = 0;
+const OTHERWISE: u8 = 1;
+const WHERE: u8 = 2;
+const OR: u8 = 3;
+const AND: u8 = 4;
+const NOT: u8 = 5;
+const CMP: u8 = 6;
+const ADD: u8 = 7;
+const MUL: u8 = 8;
+const NEG: u8 = 9;
+const ATOM: u8 = 10;
+
+fn precedence(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::When { .. } => WHEN,
+        ExprKind::Otherwise(..) => OTHERWISE,
+        ExprKind::Where(..) => WHERE,
+        ExprKind::Binary(BinOp::Or, ..) => OR,
+        ExprKind::Binary(BinOp::And, ..) => AND,
+        ExprKind::Not(_) => NOT,
+        ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => ADD,
+        ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => MUL,
+        ExprKind::Binary(..)
+        | ExprKind::Between(..)
+        | ExprKind::Is { .. }
+        | ExprKind::In { .. }
+        | ExprKind::Known { .. }
+        | ExprKind::Within { .. } => CMP,
+        ExprKind::Neg(_) => NEG,
+        // These run to the end of the expression, so inside an operator they need parentheses.
+        ExprKind::Quantifier { .. } => WHEN,
+        ExprKind::Aggregate { filter: Some(_), .. } | ExprKind::Aggregate { body: Some(_), .. } => WHEN,
+        _ => ATOM,
+    }
+}
+
+fn expr(out: &mut String, e: &Expr, min: u8) {
+    if precedence(e) < min {
+        out.push('(');
+        expr(out, e, 0);
+        out.push(')');
+        return;
+    }
+    match &e.kind {
+        ExprKind::Lit(l) => match l.kind {
+            LitKind::Text => out.push_str(&quote(&l.text)),
+            _ => out.push_str(&l.text),
+        },
+        ExprKind::Name(i) => out.push_str(&i.name),
+        ExprKind::Field(base, f) => {
+            expr(out, base, ATOM);
+            out.push('.');
+            out.push_str(&f.name);
+        }
+        ExprKind::Call(f, args) => {
+            out.push_str(&f.name);
+            out.push('(');
+            list(out, args);
+            out.push(')');
+        }
+        ExprKind::List(items) => {
+            out.push('[');
+            list(out, items);
+            out.push(']');
+        }
+        ExprKind::Not(x) => {
+            out.push_str("not ");
+            expr(out, x, NOT);
+        }
+        ExprKind::Neg(x) => {
+            out.push('-');
+            expr(out, x, NEG);
+        }
+        ExprKind::Binary(op, a, b) => {
+            let (word, left, right) = match op {
+                BinOp::Or => ("or", OR, AND),
+                BinOp::And => ("and", AND, NOT),
+                BinOp::Eq => ("=", ADD, ADD),
+                BinOp::Ne => ("!=", ADD, ADD),
+                BinOp::Lt => ("<", ADD, ADD),
+                BinOp::Le => ("<=", ADD, ADD),
+                BinOp::Gt => (">", ADD, ADD),
+                BinOp::Ge => (">=", ADD, ADD),
+                BinOp::Add => ("+", ADD, MUL),
+                BinOp::Sub => ("-", ADD, MUL),
+                BinOp::Mul => ("*", MUL, NEG),
+                BinOp::Div => ("/", MUL, NEG),
+            };
+            expr(out, a, left);
+            let _ = write!(out, " {word} ");
+            expr(out, b, right);
+        }
+        ExprKind::Between(x, lo, hi) => {
+            expr(out, x, ADD);
+            out.push_str(" between ");
+            expr(out, lo, ADD);
+            out.push_str(" and ");
+            expr(out, hi, ADD);
+        }
+        ExprKind::Is { value, rhs, negated } => {
+            expr(out, value, ADD);
+            out.push_str(if *negated { " is not " } else { " is " });
+            expr(out, rhs, ADD);
+        }
+        ExprKind::In { value, list, negated } => {
+            expr(out, value, ADD);
+            out.push_str(if *negated { " not in " } else { " in " });
+            expr(out, list, ADD);
+        }
+        ExprKind::Known { value, known } => {
+            expr(out, value, ADD);
+            out.push_str(if *known { " is known" } else { " is missing" });
+        }
+        ExprKind::Within { date, duration, direction, anchor } => {
+            expr(out, date, ADD);
+            out.push_str(" within ");
+            expr(out, duration, ADD);
+            out.push_str(match direction {
+                Direction::Before => " before ",
+                Direction::After => " after ",
+            });
+            expr(out, anchor, ADD);
+        }
+        ExprKind::Where(xs, cond) => {
+            expr(out, xs, WHERE);
+            out.push_str(" where ");
+            expr(out, cond, OR);
+        }
+        ExprKind::Quantifier { quant, binder, list, filter, body } => {
+            out.push_str(match quant {
+                Quant::Any => "any ",
+                Quant::All => "all ",
+                Quant::None => "none ",
+            });
+            binding(out, binder, list, filter.as_deref());
+            out.push_str(": ");
+            expr(out, body, 0);
+        }
+        ExprKind::Aggregate { agg, binder, list, filter, body } => {
+            out.push_str(match agg {
+                Agg::Count => "count of ",
+                Agg::Sum => "sum of ",
+                Agg::Min => "min of ",
+                Agg::Max => "max of ",
+            });
+            match binder {
+                Some(b) => binding(out, b, list, filter.as_deref()),
+                None => expr(out, list, ATOM),
+            }
+            if let Some(body) = body {
+                out.push_str(": ");
+                expr(out, body, 0);
+            }
+        }
+        ExprKind::When { arms, otherwise } => {
+            for (cond, value) in arms {
+                out.push_str("when ");
+                expr(out, cond, OTHERWISE);
+                out.push_str(" then ");
+                expr(out, value, OTHERWISE);
+                out.push(' ');
+            }
+            out.push_str("else ");
+            expr(out, otherwise, 0);
+        }
+        ExprKind::Otherwise(x, d) => {
+            expr(out, x, OTHERWISE);
+            out.push_str(" otherwise ");
+            expr(out, d, WHERE);
+        }
+        ExprKind::Highest(scale) => {
+            let _ = write!(out, "highest {} met", scale.name);
+        }
+        ExprKind::Met(kind) => out.push_str(match kind {
+            MetKind::Groups => "groups met",
+            MetKind::Needs => "needs met",
+        }),
+    }
+}
+
+fn binding(out: &mut String, binder: &Ident, list: &Expr, filter: Option<&Expr>) {
+    out.push_str(&binder.name);
+    out.push_str(" in ");
+    expr(out, list, ATOM);
+    if let Some(f) = filter {
+        out.push_str(" where ");
+        expr(out, f, OR);
+    }
+}
+
+fn list(out: &mut String, items: &[Expr]) {
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        expr(out, x, 0);
+    }
+}
