@@ -1,1 +1,92 @@
-fn main() {}
+//! `earlyhelp`: the command line for policy teams and analysts. Argument parsing, IO and
+//! rendering only; every rule lives in the engine.
+
+mod eval;
+
+use clap::{Parser, Subcommand};
+use earlyhelp::Policy;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "earlyhelp", version, about = "Check, run and explain early-help policies", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policy files and print every diagnostic. Exit 0 when clean, 1 on errors.
+    ///
+    /// Example: earlyhelp check policies/supporting-families/supporting-families.policy
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Evaluate a policy over records (JSON or JSON Lines) and print one decision per record.
+    ///
+    /// Example: earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl
+    Eval(eval::Args),
+    /// Write synthetic families in the reference record shape, as JSON Lines.
+    ///
+    /// Example: earlyhelp synth --families 1000 --seed 7 > families.jsonl
+    Synth {
+        /// How many families.
+        #[arg(long, default_value_t = 1000)]
+        families: u64,
+        /// The seed: the same seed always gives the same families.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The share of optional fields left unknown (0 to 1).
+        #[arg(long)]
+        missing: Option<f64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { files } => check(&files),
+        Command::Eval(args) => eval::run(&args),
+        Command::Synth { families, seed, missing } => synth(families, seed, missing),
+    }
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut errors = 0;
+    for file in files {
+        match Policy::from_file(file) {
+            Ok(policy) => {
+                for w in policy.warnings() {
+                    eprintln!("{w}");
+                }
+                eprintln!("{}: ok ({} warning{})", file.display(), policy.warnings().len(), plural(policy.warnings().len()));
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                let n = e.diagnostics.iter().filter(|d| d.is_error()).count();
+                eprintln!("{}: {n} error{}", file.display(), plural(n));
+                errors += n;
+            }
+        }
+    }
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn synth(_families: u64, _seed: u64, _missing: Option<f64>) -> ExitCode {
+    eprintln!("TODO synth");
+    ExitCode::from(2)
+}
+
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -93,6 +93,8 @@ pub struct Header {
     pub version: Option<Text>,
     pub in_force: Option<InForce>,
     pub source: Option<Text>,
+    /// `as_at family.assessment_date`: the date the policy is evaluated at when the caller names none.
+    pub as_at: Option<Expr>,
     pub span: Span,
 }
 

@@ -93,8 +93,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::group_decl
         | Rule::decision_decl
         | Rule::test_decl => "a declaration (policy, record, enum, input, param, let, fn, group, scale, decision, test)",
-        Rule::header_field | Rule::title | Rule::version | Rule::in_force | Rule::source => {
-            "a header line (title, version, in_force, source)"
+        Rule::header_field | Rule::title | Rule::version | Rule::in_force | Rule::source | Rule::header_as_at => {
+            "a header line (title, version, in_force, source, as_at)"
         }
         Rule::ident | Rule::name => "a name",
         Rule::string => "a quoted text",
@@ -233,13 +233,14 @@ fn item(p: Pair<Rule>) -> Item {
         Rule::header => {
             let mut it = inner(p);
             let name = ident(it.next().expect("grammar: header name"));
-            let mut h = Header { name, title: None, version: None, in_force: None, source: None, span: sp };
+            let mut h = Header { name, title: None, version: None, in_force: None, source: None, as_at: None, span: sp };
             for field in it {
                 let f = field.into_inner().next().expect("grammar: header field");
                 match f.as_rule() {
                     Rule::title => h.title = inner(f).next().map(text),
                     Rule::version => h.version = inner(f).next().map(text),
                     Rule::source => h.source = inner(f).next().map(text),
+                    Rule::header_as_at => h.as_at = inner(f).next().map(expr),
                     _ => {
                         let mut d = inner(f).map(literal);
                         let from = d.next().expect("grammar: in_force date");

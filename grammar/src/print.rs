@@ -83,6 +83,9 @@ impl Printer<'_> {
                 if let Some(t) = &h.source {
                     self.line(1, &format!("source   {}", quote(&t.value)));
                 }
+                if let Some(e) = &h.as_at {
+                    self.line(1, &format!("as_at    {}", print_expr(e)));
+                }
                 self.comments_before(h.span.end, 1);
                 self.line(0, "}");
             }

@@ -1,0 +1,116 @@
+//! Reading a policy's files: the main file and, through a [`Loader`], the files it imports.
+//! The engine does no IO itself; `Policy::from_file` supplies a loader that reads the disk.
+
+use crate::diagnostic::{Finding, SourceFile};
+use crate::ir::{FileId, Loc};
+use earlyhelp_grammar::ast;
+
+/// Supplies the text of imported files.
+pub(crate) trait Loader {
+    /// The file `path` names, as written in `import "path"` inside `importer`: its display name
+    /// (used in diagnostics and to spot a file imported twice) and its text.
+    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, String>;
+}
+
+/// For policies given as text: imports are an error.
+pub(crate) struct NoImports;
+
+impl Loader for NoImports {
+    fn load(&self, _importer: &str, _path: &str) -> Result<SourceFile, String> {
+        Err("imports need the policy to be loaded from a file (`Policy::from_file`)".into())
+    }
+}
+
+/// Parses `main` and everything it imports, depth first. Module 0 is the main file.
+pub(crate) fn load_all(
+    main: SourceFile,
+    loader: &dyn Loader,
+    files: &mut Vec<SourceFile>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(FileId, ast::Module)> {
+    let mut modules = Vec::new();
+    let mut chain = Vec::new();
+    visit(main, loader, files, findings, &mut modules, &mut chain);
+    modules.sort_by_key(|(id, _)| *id);
+    modules
+}
+
+fn visit(
+    file: SourceFile,
+    loader: &dyn Loader,
+    files: &mut Vec<SourceFile>,
+    findings: &mut Vec<Finding>,
+    modules: &mut Vec<(FileId, ast::Module)>,
+    chain: &mut Vec<String>,
+) {
+    let id = files.len() as FileId;
+    let name = file.name.clone();
+    let parsed = earlyhelp_grammar::parse(&file.text);
+    files.push(file);
+    let module = match parsed {
+        Ok(m) => m,
+        Err(e) => {
+            findings.push(Finding::error(Loc { file: id, span: e.span }, format!("syntax error: {}", e.message)));
+            return;
+        }
+    };
+    chain.push(name.clone());
+    for item in &module.items {
+        let ast::Item::Import(path) = item else { continue };
+        let loc = Loc { file: id, span: path.span };
+        match loader.load(&name, &path.value) {
+            Err(why) => findings.push(
+                Finding::error(loc, format!("cannot import \"{}\"", path.value))
+                    .label(why)
+                    .help("the path is relative to the importing file"),
+            ),
+            Ok(imported) => {
+                if chain.contains(&imported.name) {
+                    let msg = if imported.name == name {
+                        format!("\"{}\" imports itself", path.value)
+                    } else {
+                        format!("\"{}\" imports a file that imports it: {} → {}", path.value, chain.join(" → "), imported.name)
+                    };
+                    findings.push(Finding::error(loc, msg).help("remove the import that closes the circle"));
+                } else if files.iter().any(|f| f.name == imported.name) {
+                    // Already loaded through another import: its definitions are in scope once.
+                } else {
+                    visit(imported, loader, files, findings, modules, chain);
+                }
+            }
+        }
+    }
+    chain.pop();
+    modules.push((id, module));
+}
+
+/// Joins an import path onto the importing file's folder, tidying `.` and `..`.
+pub(crate) fn join(importer: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = importer.split('/').collect();
+    parts.pop();
+    if path.starts_with('/') {
+        parts.clear();
+        parts.push("");
+    }
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| !p.is_empty() && *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn join_tidies_relative_paths() {
+        assert_eq!(super::join("policies/sf/sf.policy", "../shared/x.policy"), "policies/shared/x.policy");
+        assert_eq!(super::join("sf.policy", "x.policy"), "x.policy");
+        assert_eq!(super::join("sf.policy", "../x.policy"), "../x.policy");
+        assert_eq!(super::join("/a/b.policy", "./c.policy"), "/a/c.policy");
+    }
+}

@@ -1,0 +1,856 @@
+//! The checker: from parsed files to a typed, resolved [`Program`], or diagnostics.
+//!
+//! Everything a policy can get wrong by itself is found here, before any record is seen: unknown
+//! names (with suggestions), type mismatches, enum values that do not exist, wrong arity, cycles,
+//! duplicate ids, dated params out of order, imports that fail, unused definitions (warnings).
+//! Whatever passes cannot fail at run time because of the policy's text.
+
+mod expr;
+mod load;
+
+use crate::diagnostic::{did_you_mean, Finding, SourceFile};
+use crate::ir::*;
+use crate::value::{parse_date, Value};
+use earlyhelp_grammar::ast;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub(crate) use load::{join as join_path, Loader, NoImports};
+
+/// What the header says about the policy.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Header {
+    pub name: String,
+    pub title: Option<String>,
+    pub version: Option<String>,
+    pub source: Option<String>,
+    pub in_force: Option<(String, Option<String>)>,
+}
+
+/// A test block, kept with the file it came from so its `given file` resolves next to it.
+#[derive(Clone, Debug)]
+pub(crate) struct TestCase {
+    pub file: FileId,
+    pub decl: ast::TestDecl,
+}
+
+pub(crate) struct Checked {
+    pub program: Program,
+    pub header: Header,
+    pub tests: Vec<TestCase>,
+}
+
+/// Checks the policy whose main file is `main`, loading imports through `loader`.
+pub(crate) fn check(main: SourceFile, loader: &dyn Loader) -> (Option<Checked>, Vec<Finding>, Vec<SourceFile>) {
+    let mut files = Vec::new();
+    let mut findings = Vec::new();
+    let modules = load::load_all(main, loader, &mut files, &mut findings);
+    if findings.iter().any(|f| f.severity == crate::diagnostic::Severity::Error) {
+        return (None, findings, files);
+    }
+    let mut checker = Checker::new(&files);
+    checker.run(&modules);
+    findings.extend(checker.findings);
+    let ok = !findings.iter().any(|f| f.severity == crate::diagnostic::Severity::Error);
+    let checked = ok.then(|| Checked { program: checker.program, header: checker.header, tests: checker.tests });
+    (checked, findings, files)
+}
+
+/// A top-level name and what it stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Def {
+    Input,
+    Param(u32),
+    Let(u32),
+    Fn(u32),
+    Group(u32),
+    Need(u32),
+    Decision(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum TypeDef {
+    Enum(u32),
+    Record(u32),
+    Scale(u32),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Todo,
+    InProgress,
+    Done,
+}
+
+pub(crate) struct Checker<'a> {
+    pub(crate) files: &'a [SourceFile],
+    pub(crate) program: Program,
+    pub(crate) header: Header,
+    pub(crate) tests: Vec<TestCase>,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) values: HashMap<String, (Def, Loc)>,
+    pub(crate) types: HashMap<String, (TypeDef, Loc)>,
+    /// Syntax of the definitions still to check, by index.
+    let_syntax: Vec<(FileId, ast::LetDecl)>,
+    fn_syntax: Vec<(FileId, ast::FnDecl)>,
+    decision_syntax: Vec<(FileId, ast::DecisionDecl)>,
+    need_syntax: Vec<(FileId, ast::NeedDecl)>,
+    let_state: Vec<State>,
+    fn_state: Vec<State>,
+    decision_state: Vec<State>,
+    pub(crate) let_types: Vec<Type>,
+    pub(crate) fn_types: Vec<Type>,
+    pub(crate) fn_param_types: Vec<Vec<Type>>,
+    pub(crate) decision_types: Vec<Type>,
+    /// Definitions referenced by each definition, for cycles; and whether each was used at all.
+    pub(crate) deps: HashMap<Def, Vec<(Def, Loc)>>,
+    pub(crate) current: Option<Def>,
+    pub(crate) used: std::collections::HashSet<Def>,
+    pub(crate) used_types: std::collections::HashSet<TypeDef>,
+    def_locs: HashMap<Def, Loc>,
+    /// Checked definitions by declaration index (they are checked on demand, in any order).
+    lets_out: Vec<Option<Let>>,
+    fns_out: Vec<Option<Function>>,
+    decisions_out: Vec<Option<DecisionDef>>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(files: &'a [SourceFile]) -> Checker<'a> {
+        Checker {
+            files,
+            program: Program::default(),
+            header: Header::default(),
+            tests: Vec::new(),
+            findings: Vec::new(),
+            values: HashMap::new(),
+            types: HashMap::new(),
+            let_syntax: Vec::new(),
+            fn_syntax: Vec::new(),
+            decision_syntax: Vec::new(),
+            need_syntax: Vec::new(),
+            let_state: Vec::new(),
+            fn_state: Vec::new(),
+            decision_state: Vec::new(),
+            let_types: Vec::new(),
+            fn_types: Vec::new(),
+            fn_param_types: Vec::new(),
+            decision_types: Vec::new(),
+            deps: HashMap::new(),
+            current: None,
+            used: Default::default(),
+            used_types: Default::default(),
+            def_locs: HashMap::new(),
+            lets_out: Vec::new(),
+            fns_out: Vec::new(),
+            decisions_out: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding::error(loc, message));
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    pub(crate) fn line_of(&self, loc: Loc) -> usize {
+        self.files
+            .get(loc.file as usize)
+            .map_or(0, |f| f.text[..loc.span.start.min(f.text.len())].matches('\n').count() + 1)
+    }
+
+    fn file_name(&self, file: FileId) -> &str {
+        self.files.get(file as usize).map_or("?", |f| f.name.as_str())
+    }
+
+    fn declare_value(&mut self, name: &ast::Ident, file: FileId, def: Def) {
+        let loc = Loc { file, span: name.span };
+        if let Some((_, first)) = self.values.get(&name.name) {
+            let msg = format!("`{}` is defined twice", name.name);
+            let help = format!("the first definition is at {}:{}; rename one of them", self.file_name(first.file), self.line_of(*first));
+            self.findings.push(Finding::error(loc, msg).label("defined again here").help(help));
+            return;
+        }
+        self.values.insert(name.name.clone(), (def, loc));
+        self.def_locs.insert(def, loc);
+    }
+
+    fn declare_type(&mut self, name: &ast::Ident, file: FileId, def: TypeDef) {
+        let loc = Loc { file, span: name.span };
+        if BUILTIN_TYPES.contains(&name.name.as_str()) {
+            self.error(loc, format!("`{}` is a built-in type and cannot be redefined", name.name));
+            return;
+        }
+        if let Some((_, first)) = self.types.get(&name.name) {
+            let msg = format!("type `{}` is defined twice", name.name);
+            let help = format!("the first definition is at {}:{}", self.file_name(first.file), self.line_of(*first));
+            self.findings.push(Finding::error(loc, msg).label("defined again here").help(help));
+            return;
+        }
+        self.types.insert(name.name.clone(), (def, loc));
+    }
+
+    fn run(&mut self, modules: &[(FileId, ast::Module)]) {
+        self.declare_all(modules);
+        self.resolve_records(modules);
+        self.check_params(modules);
+        self.check_header(modules);
+        for i in 0..self.let_syntax.len() {
+            self.let_type(i as u32);
+        }
+        for i in 0..self.fn_syntax.len() {
+            self.fn_type(i as u32);
+        }
+        self.check_needs();
+        for i in 0..self.decision_syntax.len() {
+            self.decision_type(i as u32);
+        }
+        self.check_tests(modules);
+        self.check_cycles();
+        self.check_unused(modules);
+        self.program.lets = std::mem::take(&mut self.lets_out).into_iter().flatten().collect();
+        self.program.functions = std::mem::take(&mut self.fns_out).into_iter().flatten().collect();
+        self.program.decisions = std::mem::take(&mut self.decisions_out).into_iter().flatten().collect();
+    }
+
+    /// First pass: every name, so definitions may refer to each other in any order.
+    fn declare_all(&mut self, modules: &[(FileId, ast::Module)]) {
+        let mut need_ids: HashMap<String, Loc> = HashMap::new();
+        for (file, module) in modules {
+            let file = *file;
+            let is_main = file == 0;
+            for item in &module.items {
+                match item {
+                    ast::Item::Header(h) if is_main => {
+                        self.header.name = h.name.name.clone();
+                        self.header.title = h.title.as_ref().map(|t| t.value.clone());
+                        self.header.version = h.version.as_ref().map(|t| t.value.clone());
+                        self.header.source = h.source.as_ref().map(|t| t.value.clone());
+                        self.header.in_force =
+                            h.in_force.as_ref().map(|f| (f.from.text.clone(), f.to.as_ref().map(|t| t.text.clone())));
+                    }
+                    ast::Item::Enum(e) => {
+                        let idx = self.program.enums.len() as u32;
+                        let def = self.labelled(file, &e.name, &e.values, "enum");
+                        self.program.enums.push(def);
+                        self.declare_type(&e.name, file, TypeDef::Enum(idx));
+                    }
+                    ast::Item::Scale(s) => {
+                        let idx = self.program.scales.len() as u32;
+                        let def = self.labelled(file, &s.name, &s.levels, "scale");
+                        self.program.scales.push(def);
+                        self.declare_type(&s.name, file, TypeDef::Scale(idx));
+                    }
+                    ast::Item::Record(r) => {
+                        let idx = self.program.records.len() as u32;
+                        self.program.records.push(RecordDef { name: r.name.name.clone(), fields: Vec::new() });
+                        self.declare_type(&r.name, file, TypeDef::Record(idx));
+                    }
+                    ast::Item::Input(i) => {
+                        if let Some((name, _)) = &self.program.input {
+                            let msg = format!("the policy already reads `{name}` as its input");
+                            self.error(Loc { file, span: i.span }, msg).help = Some("a policy has one `input`".into());
+                        } else {
+                            self.program.input = Some((i.name.name.clone(), u32::MAX));
+                            self.declare_value(&i.name, file, Def::Input);
+                        }
+                    }
+                    ast::Item::Param(p) => {
+                        let idx = self.program.params.len() as u32;
+                        self.program.params.push(Param { name: p.name.name.clone(), ty: Type::Error, values: Vec::new() });
+                        self.declare_value(&p.name, file, Def::Param(idx));
+                    }
+                    ast::Item::Let(l) => {
+                        let idx = self.let_syntax.len() as u32;
+                        self.let_syntax.push((file, l.clone()));
+                        self.declare_value(&l.name, file, Def::Let(idx));
+                    }
+                    ast::Item::Fn(f) => {
+                        let idx = self.fn_syntax.len() as u32;
+                        self.fn_syntax.push((file, f.clone()));
+                        self.declare_value(&f.name, file, Def::Fn(idx));
+                    }
+                    ast::Item::ExternFn(f) => {
+                        let loc = Loc { file, span: f.span };
+                        self.error(loc, "`extern fn` (rhai scripts) is not supported by this version of earlyhelp")
+                            .help = Some("write the function in the policy language with `fn`".into());
+                    }
+                    ast::Item::UseTypes(t) => {
+                        let loc = Loc { file, span: t.span };
+                        self.error(loc, "`use types from` a JSON Schema is not supported by this version of earlyhelp")
+                            .help = Some("declare the record with `record` and `enum`".into());
+                    }
+                    ast::Item::Group(g) => {
+                        let gi = self.program.groups.len() as u32;
+                        self.declare_value(&g.id, file, Def::Group(gi));
+                        let mut needs = Vec::new();
+                        for n in &g.needs {
+                            let ni = self.need_syntax.len() as u32;
+                            let loc = Loc { file, span: n.id.span };
+                            if let Some(first) = need_ids.get(&n.id.name) {
+                                let help = format!("need and indicator ids must be unique; the first is at line {}", self.line_of(*first));
+                                self.error(loc, format!("need id `{}` is used twice", n.id.name)).help = Some(help);
+                                continue;
+                            }
+                            need_ids.insert(n.id.name.clone(), loc);
+                            self.need_syntax.push((file, n.clone()));
+                            self.declare_value(&n.id, file, Def::Need(ni));
+                            needs.push(ni);
+                        }
+                        self.program.groups.push(Group {
+                            id: Arc::from(g.id.name.as_str()),
+                            label: g.label.value.clone(),
+                            source: g.source.as_ref().map(|s| s.value.clone()),
+                            needs,
+                        });
+                    }
+                    ast::Item::Decision(d) if is_main => {
+                        let idx = self.decision_syntax.len() as u32;
+                        self.decision_syntax.push((file, d.clone()));
+                        self.declare_value(&d.name, file, Def::Decision(idx));
+                    }
+                    ast::Item::Test(t) if is_main => self.tests.push(TestCase { file, decl: t.clone() }),
+                    _ => {}
+                }
+            }
+        }
+        self.let_state = vec![State::Todo; self.let_syntax.len()];
+        self.let_types = vec![Type::Error; self.let_syntax.len()];
+        self.fn_state = vec![State::Todo; self.fn_syntax.len()];
+        self.fn_types = vec![Type::Error; self.fn_syntax.len()];
+        self.fn_param_types = vec![Vec::new(); self.fn_syntax.len()];
+        self.decision_state = vec![State::Todo; self.decision_syntax.len()];
+        self.decision_types = vec![Type::Error; self.decision_syntax.len()];
+        self.lets_out = vec![None; self.let_syntax.len()];
+        self.fns_out = vec![None; self.fn_syntax.len()];
+        self.decisions_out = vec![None; self.decision_syntax.len()];
+        if modules.first().is_some_and(|(_, m)| !m.items.iter().any(|i| matches!(i, ast::Item::Header(_)))) {
+            self.header.name = self
+                .files
+                .first()
+                .map(|f| f.name.rsplit('/').next().unwrap_or(&f.name).trim_end_matches(".policy").to_string())
+                .unwrap_or_default();
+        }
+    }
+
+    fn labelled(&mut self, file: FileId, name: &ast::Ident, values: &[ast::Labelled], what: &str) -> EnumDef {
+        let mut def = EnumDef { name: name.name.clone(), values: Vec::new(), labels: Vec::new() };
+        for v in values {
+            if def.values.iter().any(|x| **x == *v.id.name) {
+                let loc = Loc { file, span: v.id.span };
+                self.error(loc, format!("`{}` appears twice in {what} `{}`", v.id.name, name.name));
+                continue;
+            }
+            def.values.push(Arc::from(v.id.name.as_str()));
+            def.labels.push(v.label.as_ref().map(|l| l.value.clone()));
+        }
+        if def.values.is_empty() {
+            self.error(Loc { file, span: name.span }, format!("{what} `{}` has no values", name.name));
+        }
+        def
+    }
+
+    pub(crate) fn resolve_type(&mut self, file: FileId, t: &ast::TypeExpr) -> Type {
+        match t {
+            ast::TypeExpr::List(inner, _) => Type::List(Box::new(self.resolve_type(file, inner))),
+            ast::TypeExpr::Named(name) => match name.name.as_str() {
+                "bool" => Type::Bool,
+                "number" => Type::Number,
+                "percent" => Type::Percent,
+                "money" => Type::Money,
+                "text" => Type::Text,
+                "date" => Type::Date,
+                "duration" => Type::Duration,
+                other => match self.types.get(other) {
+                    Some((def, _)) => {
+                        let def = *def;
+                        self.used_types.insert(def);
+                        match def {
+                            TypeDef::Enum(i) => Type::Enum(i),
+                            TypeDef::Record(i) => Type::Record(i),
+                            TypeDef::Scale(i) => Type::Level(i),
+                        }
+                    }
+                    None => {
+                        let loc = Loc { file, span: name.span };
+                        let names: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).chain(self.types.keys().cloned()).collect();
+                        let help = did_you_mean(other, names.iter().map(String::as_str));
+                        self.error(loc, format!("unknown type `{other}`")).help = help;
+                        Type::Error
+                    }
+                },
+            },
+        }
+    }
+
+    fn resolve_records(&mut self, modules: &[(FileId, ast::Module)]) {
+        let mut idx = 0usize;
+        for (file, module) in modules {
+            for item in &module.items {
+                if let ast::Item::Record(r) = item {
+                    let mut fields: Vec<FieldDef> = Vec::new();
+                    for f in &r.fields {
+                        let ty = self.resolve_type(*file, &f.ty);
+                        let loc = Loc { file: *file, span: f.name.span };
+                        if fields.iter().any(|x| *x.name == *f.name.name) {
+                            self.error(loc, format!("field `{}` appears twice in record `{}`", f.name.name, r.name.name));
+                            continue;
+                        }
+                        if matches!(ty, Type::Duration) {
+                            self.error(loc, "a record field cannot be a duration")
+                                .help = Some("record a date, or a number of days".into());
+                        }
+                        fields.push(FieldDef { name: Arc::from(f.name.name.as_str()), ty, required: f.required });
+                    }
+                    if let Some(rec) = self.program.records.get_mut(idx) {
+                        rec.fields = fields;
+                    }
+                    idx += 1;
+                }
+                if let ast::Item::Input(i) = item {
+                    let ty = self.resolve_type(*file, &i.ty);
+                    let loc = Loc { file: *file, span: i.ty.span() };
+                    match ty {
+                        Type::Record(r) => {
+                            if let Some(input) = self.program.input.as_mut() {
+                                if input.1 == u32::MAX {
+                                    input.1 = r;
+                                }
+                            }
+                        }
+                        Type::Error => {}
+                        _ => {
+                            self.error(loc, "the input must be a record type").help =
+                                Some("declare it with `record Name { … }`".into());
+                        }
+                    }
+                }
+            }
+        }
+        if self.program.input.is_none() && !self.decision_syntax.is_empty() {
+            let loc = Loc { file: 0, span: ast::Span::new(0, 0) };
+            self.error(loc, "the policy has no `input`").help =
+                Some("say which record it reads, e.g. `input family: Family`".into());
+        }
+        self.detect_record_recursion();
+    }
+
+    /// A record that contains itself would need an infinite record: refuse it.
+    fn detect_record_recursion(&mut self) {
+        fn reaches(records: &[RecordDef], from: u32, target: u32, seen: &mut Vec<u32>) -> bool {
+            let Some(r) = records.get(from as usize) else { return false };
+            for f in &r.fields {
+                let mut t = &f.ty;
+                while let Type::List(inner) = t {
+                    t = inner;
+                }
+                if let Type::Record(next) = t {
+                    if *next == target {
+                        return true;
+                    }
+                    if !seen.contains(next) {
+                        seen.push(*next);
+                        if reaches(records, *next, target, seen) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            false
+        }
+        for i in 0..self.program.records.len() as u32 {
+            if reaches(&self.program.records, i, i, &mut Vec::new()) {
+                let name = self.program.records[i as usize].name.clone();
+                if let Some((_, loc)) = self.types.get(&name).copied() {
+                    self.error(loc, format!("record `{name}` contains itself"));
+                }
+            }
+        }
+    }
+
+    fn check_params(&mut self, modules: &[(FileId, ast::Module)]) {
+        let mut idx = 0usize;
+        for (file, module) in modules {
+            for item in &module.items {
+                let ast::Item::Param(p) = item else { continue };
+                let file = *file;
+                let ty = self.resolve_type(file, &p.ty);
+                let mut values = Vec::new();
+                match &p.value {
+                    ast::ParamValue::Fixed(e) => {
+                        if let Some(v) = self.constant(file, e, &ty) {
+                            values.push((None, v));
+                        }
+                    }
+                    ast::ParamValue::Dated(dated) => {
+                        let mut last: Option<chrono::NaiveDate> = None;
+                        for (date, e) in dated {
+                            let loc = Loc { file, span: date.span };
+                            let Some(d) = parse_date(&date.text) else {
+                                self.error(loc, format!("`{}` is not a date", date.text));
+                                continue;
+                            };
+                            if let Some(prev) = last {
+                                if d <= prev {
+                                    let msg = format!("dated values of `{}` are out of order", p.name.name);
+                                    let help = format!("list `from` dates oldest first; {d} comes after {prev}");
+                                    self.error(loc, msg).help = Some(help);
+                                }
+                            }
+                            last = Some(d);
+                            if let Some(v) = self.constant(file, e, &ty) {
+                                values.push((Some(d), v));
+                            }
+                        }
+                    }
+                }
+                if let Some(param) = self.program.params.get_mut(idx) {
+                    param.ty = ty;
+                    param.values = values;
+                }
+                idx += 1;
+            }
+        }
+    }
+
+    /// A param's value: a literal (or a negated one) or a value of the param's enum or scale.
+    fn constant(&mut self, file: FileId, e: &ast::Expr, ty: &Type) -> Option<Value> {
+        let mut scope = expr::Scope::default();
+        let checked = self.expr(file, e, &mut scope, Some(ty));
+        let loc = Loc { file, span: e.span };
+        if !checked.ty.fits(ty) {
+            let msg = format!("this value is {}, but the param is {}", self.show(&checked.ty), self.show(ty));
+            self.error(loc, msg);
+            return None;
+        }
+        match checked.node {
+            Node::Const(v) => Some(v),
+            _ => {
+                self.error(loc, "a param's value must be written out (a number, amount, date, duration or value)")
+                    .help = Some("use `let` for a value computed from others".into());
+                None
+            }
+        }
+    }
+
+    fn check_header(&mut self, modules: &[(FileId, ast::Module)]) {
+        let Some((_, main)) = modules.first() else { return };
+        for item in &main.items {
+            let ast::Item::Header(h) = item else { continue };
+            if let Some(f) = &h.in_force {
+                for d in std::iter::once(&f.from).chain(f.to.as_ref()) {
+                    if parse_date(&d.text).is_none() {
+                        self.error(Loc { file: 0, span: d.span }, format!("`{}` is not a date", d.text));
+                    }
+                }
+            }
+            if let Some(e) = &h.as_at {
+                let mut scope = expr::Scope::default();
+                let checked = self.expr(0, e, &mut scope, Some(&Type::Date));
+                if !checked.ty.fits(&Type::Date) {
+                    let msg = format!("`as_at` must be a date, but this is {}", self.show(&checked.ty));
+                    self.error(Loc { file: 0, span: e.span }, msg);
+                }
+                self.program.as_at = Some((checked, scope.max_slots));
+            }
+        }
+    }
+
+    pub(crate) fn show(&self, t: &Type) -> String {
+        let names = TypeNames { enums: &self.program.enums, records: &self.program.records, scales: &self.program.scales };
+        Shown(t, &names).to_string()
+    }
+
+    /// Type of a `let`, checking it first if needed.
+    pub(crate) fn let_type(&mut self, i: u32) -> Type {
+        let iu = i as usize;
+        match self.let_state.get(iu) {
+            Some(State::Done) => return self.let_types[iu].clone(),
+            Some(State::InProgress) | None => return Type::Error, // a cycle: reported by check_cycles
+            Some(State::Todo) => {}
+        }
+        self.let_state[iu] = State::InProgress;
+        let (file, decl) = self.let_syntax[iu].clone();
+        let outer = self.current.replace(Def::Let(i));
+        let want = decl.ty.as_ref().map(|t| self.resolve_type(file, t));
+        let mut scope = expr::Scope::default();
+        let value = self.expr(file, &decl.value, &mut scope, want.as_ref());
+        if let Some(want) = &want {
+            if !value.ty.fits(want) {
+                let msg = format!("`{}` is declared {}, but its value is {}", decl.name.name, self.show(want), self.show(&value.ty));
+                self.error(Loc { file, span: decl.value.span }, msg);
+            }
+        }
+        self.current = outer;
+        let ty = value.ty.clone();
+        self.lets_out[iu] = Some(Let { name: decl.name.name.clone(), value, locals: scope.max_slots });
+        self.let_types[iu] = ty.clone();
+        self.let_state[iu] = State::Done;
+        ty
+    }
+
+    pub(crate) fn fn_type(&mut self, i: u32) -> Type {
+        let iu = i as usize;
+        match self.fn_state.get(iu) {
+            Some(State::Done) => return self.fn_types[iu].clone(),
+            Some(State::InProgress) | None => return Type::Error,
+            Some(State::Todo) => {}
+        }
+        self.fn_state[iu] = State::InProgress;
+        let (file, decl) = self.fn_syntax[iu].clone();
+        let outer = self.current.replace(Def::Fn(i));
+        let mut scope = expr::Scope::default();
+        let mut param_types = Vec::new();
+        for p in &decl.params {
+            let ty = self.resolve_type(file, &p.ty);
+            if scope.locals.iter().any(|(n, _, _)| *n == p.name.name) {
+                self.error(Loc { file, span: p.name.span }, format!("parameter `{}` is named twice", p.name.name));
+            }
+            scope.bind(&p.name.name, ty.clone());
+            param_types.push(ty);
+        }
+        self.fn_param_types[iu] = param_types;
+        let want = decl.ret.as_ref().map(|t| self.resolve_type(file, t));
+        let body = self.expr(file, &decl.body, &mut scope, want.as_ref());
+        if let Some(want) = &want {
+            if !body.ty.fits(want) {
+                let msg = format!("`{}` is declared to return {}, but returns {}", decl.name.name, self.show(want), self.show(&body.ty));
+                self.error(Loc { file, span: decl.body.span }, msg);
+            }
+        }
+        self.current = outer;
+        let ty = body.ty.clone();
+        self.fns_out[iu] = Some(Function {
+            name: decl.name.name.clone(),
+            params: decl.params.iter().map(|p| p.name.name.clone()).collect(),
+            body,
+            locals: scope.max_slots,
+        });
+        self.fn_types[iu] = ty.clone();
+        self.fn_state[iu] = State::Done;
+        ty
+    }
+
+    pub(crate) fn decision_type(&mut self, i: u32) -> Type {
+        let iu = i as usize;
+        match self.decision_state.get(iu) {
+            Some(State::Done) => return self.decision_types[iu].clone(),
+            Some(State::InProgress) | None => return Type::Error,
+            Some(State::Todo) => {}
+        }
+        self.decision_state[iu] = State::InProgress;
+        let (file, decl) = self.decision_syntax[iu].clone();
+        let outer = self.current.replace(Def::Decision(i));
+        let mut scope = expr::Scope::default();
+        let value = self.expr(file, &decl.value, &mut scope, None);
+        if contains_record(&value.ty) {
+            let msg = format!("decision `{}` would output a whole record", decl.name.name);
+            self.error(Loc { file, span: decl.value.span }, msg).help =
+                Some("decide a yes/no, a level, a number, a text, a date or a list of ids".into());
+        }
+        self.current = outer;
+        let ty = value.ty.clone();
+        self.decisions_out[iu] = Some(DecisionDef {
+            name: decl.name.name.clone(),
+            label: decl.label.as_ref().map(|l| l.value.clone()),
+            value,
+            locals: scope.max_slots,
+        });
+        self.decision_types[iu] = ty.clone();
+        self.decision_state[iu] = State::Done;
+        ty
+    }
+
+    fn check_needs(&mut self) {
+        let group_of: HashMap<u32, u32> = self
+            .program
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, grp)| grp.needs.iter().map(move |n| (*n, g as u32)))
+            .collect();
+        let syntax = std::mem::take(&mut self.need_syntax);
+        for (i, (file, n)) in syntax.iter().enumerate() {
+            let i = i as u32;
+            let outer = self.current.replace(Def::Need(i));
+            let mut scope = expr::Scope::default();
+            let when = self.expr(*file, &n.when, &mut scope, Some(&Type::Bool));
+            if !when.ty.fits(&Type::Bool) {
+                let msg = format!("the condition of `{}` must be yes or no, but it is {}", n.id.name, self.show(&when.ty));
+                self.error(Loc { file: *file, span: n.when.span }, msg);
+            }
+            self.current = outer;
+            let level = n.level.as_ref().and_then(|l| self.need_level(*file, l));
+            self.program.needs.push(Need {
+                id: Arc::from(n.id.name.as_str()),
+                label: n.label.value.clone(),
+                source: n.source.as_ref().map(|s| s.value.clone()),
+                indicator: n.kind == ast::NeedKind::Indicator,
+                level,
+                group: group_of.get(&i).copied().unwrap_or(0),
+                when,
+                locals: scope.max_slots,
+            });
+        }
+        self.need_syntax = syntax;
+    }
+
+    fn need_level(&mut self, file: FileId, level: &ast::Ident) -> Option<u32> {
+        let loc = Loc { file, span: level.span };
+        let found = self.program.scales.iter().enumerate().find_map(|(s, scale)| {
+            scale.values.iter().position(|v| **v == *level.name).map(|l| (s as u32, l as u32))
+        });
+        let Some((scale, index)) = found else {
+            let all: Vec<String> = self.program.scales.iter().flat_map(|s| s.values.iter().map(|v| v.to_string())).collect();
+            let help = did_you_mean(&level.name, all.iter().map(String::as_str))
+                .or_else(|| self.program.scales.is_empty().then(|| "declare the levels with `scale level { … }`".to_string()));
+            self.error(loc, format!("`{}` is not a level of any scale", level.name)).help = help;
+            return None;
+        };
+        match self.program.need_scale {
+            None => self.program.need_scale = Some(scale),
+            Some(s) if s != scale => {
+                self.error(loc, "indicators of one policy must use levels of one scale");
+            }
+            _ => {}
+        }
+        if let Some(name) = self.program.scales.get(scale as usize).map(|s| s.name.clone()) {
+            if let Some((def, _)) = self.types.get(&name) {
+                self.used_types.insert(*def);
+            }
+        }
+        Some(index)
+    }
+
+    fn check_tests(&mut self, modules: &[(FileId, ast::Module)]) {
+        let tests = std::mem::take(&mut self.tests);
+        for t in &tests {
+            for step in &t.decl.steps {
+                let ast::TestStep::Expect(e) = step else {
+                    if let ast::TestStep::AsAt(d) = step {
+                        if parse_date(&d.text).is_none() {
+                            self.error(Loc { file: t.file, span: d.span }, format!("`{}` is not a date", d.text));
+                        }
+                    }
+                    continue;
+                };
+                match &e.kind {
+                    ast::ExpectKind::Decision { name, .. } => {
+                        if !self.decision_syntax.iter().any(|(_, d)| d.name.name == name.name) {
+                            let names: Vec<String> = self.decision_syntax.iter().map(|(_, d)| d.name.name.clone()).collect();
+                            let help = did_you_mean(&name.name, names.iter().map(String::as_str));
+                            self.error(Loc { file: t.file, span: name.span }, format!("the policy has no decision `{}`", name.name))
+                                .help = help;
+                        }
+                    }
+                    ast::ExpectKind::Need { subject, id, .. } => {
+                        let found = match subject {
+                            ast::NeedSubject::Need => self.program.needs.iter().any(|n| *n.id == *id.name),
+                            ast::NeedSubject::Group => self.program.groups.iter().any(|g| *g.id == *id.name),
+                        };
+                        if !found {
+                            let names: Vec<String> = match subject {
+                                ast::NeedSubject::Need => self.program.needs.iter().map(|n| n.id.to_string()).collect(),
+                                ast::NeedSubject::Group => self.program.groups.iter().map(|g| g.id.to_string()).collect(),
+                            };
+                            let help = did_you_mean(&id.name, names.iter().map(String::as_str));
+                            let what = if *subject == ast::NeedSubject::Group { "group" } else { "need" };
+                            self.error(Loc { file: t.file, span: id.span }, format!("the policy has no {what} `{}`", id.name))
+                                .help = help;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let _ = modules;
+        self.tests = tests;
+    }
+
+    pub(crate) fn depend(&mut self, on: Def, loc: Loc) {
+        self.used.insert(on);
+        if let Some(cur) = self.current {
+            self.deps.entry(cur).or_default().push((on, loc));
+        }
+    }
+
+    fn def_name(&self, d: Def) -> String {
+        match d {
+            Def::Input => self.program.input.as_ref().map(|i| i.0.clone()).unwrap_or_default(),
+            Def::Param(i) => self.program.params.get(i as usize).map(|p| p.name.clone()).unwrap_or_default(),
+            Def::Let(i) => self.let_syntax.get(i as usize).map(|(_, l)| l.name.name.clone()).unwrap_or_default(),
+            Def::Fn(i) => self.fn_syntax.get(i as usize).map(|(_, f)| f.name.name.clone()).unwrap_or_default(),
+            Def::Group(i) => self.program.groups.get(i as usize).map(|g| g.id.to_string()).unwrap_or_default(),
+            Def::Need(i) => self.need_syntax.get(i as usize).map(|(_, n)| n.id.name.clone()).unwrap_or_default(),
+            Def::Decision(i) => self.decision_syntax.get(i as usize).map(|(_, d)| d.name.name.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Definitions may not depend on themselves, however indirectly: evaluation must end.
+    fn check_cycles(&mut self) {
+        let mut done: std::collections::HashSet<Def> = Default::default();
+        let mut defs: Vec<Def> = self.deps.keys().copied().collect();
+        defs.sort_by_key(|d| self.def_locs.get(d).map(|l| (l.file, l.span.start)));
+        for start in defs {
+            let mut stack = vec![(start, None::<Loc>)];
+            self.dfs(start, &mut stack, &mut done);
+        }
+    }
+
+    fn dfs(&mut self, d: Def, path: &mut Vec<(Def, Option<Loc>)>, done: &mut std::collections::HashSet<Def>) {
+        if done.contains(&d) {
+            return;
+        }
+        let next = self.deps.get(&d).cloned().unwrap_or_default();
+        for (n, loc) in next {
+            if let Some(pos) = path.iter().position(|(p, _)| *p == n) {
+                let names: Vec<String> = path[pos..].iter().map(|(p, _)| self.def_name(*p)).chain([self.def_name(n)]).collect();
+                let msg = format!("`{}` depends on itself: {}", self.def_name(n), names.join(" → "));
+                self.error(loc, msg).help = Some("definitions must not refer back to themselves".into());
+                done.insert(n);
+                continue;
+            }
+            path.push((n, Some(loc)));
+            self.dfs(n, path, done);
+            path.pop();
+        }
+        done.insert(d);
+    }
+
+    /// Warns about definitions in the main file that nothing uses. A file with no decisions is a
+    /// library of shared definitions, where unused is normal.
+    fn check_unused(&mut self, modules: &[(FileId, ast::Module)]) {
+        if self.decision_syntax.is_empty() {
+            return;
+        }
+        let mut warnings = Vec::new();
+        for (name, (def, loc)) in &self.values {
+            if loc.file != 0 || self.used.contains(def) {
+                continue;
+            }
+            let what = match def {
+                Def::Param(_) => "param",
+                Def::Let(_) => "let",
+                Def::Fn(_) => "fn",
+                _ => continue,
+            };
+            warnings.push(Finding::warning(*loc, format!("{what} `{name}` is never used")).help("remove it, or use it in a rule"));
+        }
+        for (name, (def, loc)) in &self.types {
+            if loc.file == 0 && !self.used_types.contains(def) {
+                warnings.push(Finding::warning(*loc, format!("type `{name}` is never used")).help("remove it, or use it in a record"));
+            }
+        }
+        warnings.sort_by_key(|w| w.start);
+        self.findings.extend(warnings);
+        let _ = modules;
+    }
+}
+
+fn contains_record(t: &Type) -> bool {
+    match t {
+        Type::Record(_) => true,
+        Type::List(inner) => contains_record(inner),
+        _ => false,
+    }
+}
+
+pub(crate) const BUILTIN_TYPES: [&str; 7] = ["bool", "number", "percent", "money", "text", "date", "duration"];

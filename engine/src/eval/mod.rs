@@ -1,0 +1,773 @@
+//! The evaluator: runs a checked program over one record in three-valued logic.
+//!
+//! `let`s, needs, groups and decisions are computed at most once per record, on first use.
+//! Tracing for explanations is a type parameter: with [`NoTrace`] every tracing call compiles
+//! away, so explanations cost nothing unless asked for.
+
+pub(crate) mod record;
+
+use crate::ir::*;
+use crate::value::{self, and, field_path, not, or, List, Missing, Value};
+use earlyhelp_grammar::ast::{Agg, Direction, Quant};
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// One step of an explanation: a condition or value the decision rested on.
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    /// Where in the policy the step's expression is.
+    pub loc: Loc,
+    /// The element a quantifier step is about (`C2`, `members[1]`, `2024-01-03`), if any.
+    pub element: Option<String>,
+    pub value: Value,
+    pub ty: Type,
+    /// The operands' values, for comparisons: `84.5% < 90%`.
+    pub detail: Option<String>,
+    pub children: Vec<Step>,
+}
+
+pub(crate) trait Tracer {
+    const ON: bool;
+    fn mark(&self) -> usize;
+    fn push(&mut self, step: Step);
+    fn take(&mut self, mark: usize) -> Vec<Step>;
+}
+
+pub(crate) struct NoTrace;
+
+impl Tracer for NoTrace {
+    const ON: bool = false;
+    #[inline(always)]
+    fn mark(&self) -> usize {
+        0
+    }
+    #[inline(always)]
+    fn push(&mut self, _: Step) {}
+    #[inline(always)]
+    fn take(&mut self, _: usize) -> Vec<Step> {
+        Vec::new()
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Trace {
+    steps: Vec<Step>,
+}
+
+impl Tracer for Trace {
+    const ON: bool = true;
+    fn mark(&self) -> usize {
+        self.steps.len()
+    }
+    fn push(&mut self, step: Step) {
+        self.steps.push(step);
+    }
+    fn take(&mut self, mark: usize) -> Vec<Step> {
+        self.steps.split_off(mark.min(self.steps.len()))
+    }
+}
+
+pub(crate) struct Eval<'p, T: Tracer> {
+    program: &'p Program,
+    input: Value,
+    params: Vec<Value>,
+    lets: Vec<Option<(Value, Vec<Step>)>>,
+    needs: Vec<Option<(Value, Vec<Step>)>>,
+    groups: Vec<Option<Value>>,
+    decisions: Vec<Option<(Value, Vec<Step>)>>,
+    stack: Vec<Value>,
+    base: usize,
+    pub(crate) tracer: T,
+}
+
+impl<'p, T: Tracer> Eval<'p, T> {
+    pub(crate) fn new(program: &'p Program, input: Value, params: Vec<Value>, tracer: T) -> Self {
+        Eval {
+            program,
+            input,
+            params,
+            lets: vec![None; program.lets.len()],
+            needs: vec![None; program.needs.len()],
+            groups: vec![None; program.groups.len()],
+            decisions: vec![None; program.decisions.len()],
+            stack: Vec::with_capacity(32),
+            base: 0,
+            tracer,
+        }
+    }
+
+    /// Evaluates `e` in a fresh frame of `locals` slots.
+    pub(crate) fn top(&mut self, e: &Expr, locals: u32) -> (Value, Vec<Step>) {
+        let (saved_base, saved_len) = (self.base, self.stack.len());
+        self.base = saved_len;
+        self.stack.resize(saved_len + locals as usize, Value::unknown());
+        let mark = self.tracer.mark();
+        let v = self.eval(e);
+        let steps = self.tracer.take(mark);
+        self.stack.truncate(saved_len);
+        self.base = saved_base;
+        (v, steps)
+    }
+
+    pub(crate) fn decision(&mut self, i: u32) -> (Value, Vec<Step>) {
+        if let Some(Some(done)) = self.decisions.get(i as usize) {
+            return done.clone();
+        }
+        let program = self.program;
+        let Some(d) = program.decisions.get(i as usize) else { return (Value::unknown(), Vec::new()) };
+        let out = self.top(&d.value, d.locals);
+        self.decisions[i as usize] = Some(out.clone());
+        out
+    }
+
+    pub(crate) fn need(&mut self, i: u32) -> (Value, Vec<Step>) {
+        if let Some(Some(done)) = self.needs.get(i as usize) {
+            return done.clone();
+        }
+        let program = self.program;
+        let Some(n) = program.needs.get(i as usize) else { return (Value::unknown(), Vec::new()) };
+        let out = self.top(&n.when, n.locals);
+        self.needs[i as usize] = Some(out.clone());
+        out
+    }
+
+    pub(crate) fn group(&mut self, i: u32) -> Value {
+        if let Some(Some(v)) = self.groups.get(i as usize) {
+            return v.clone();
+        }
+        let program = self.program;
+        let Some(g) = program.groups.get(i as usize) else { return Value::unknown() };
+        let mut acc = Value::Bool(false);
+        for &n in &g.needs {
+            let (v, _) = self.need(n);
+            acc = or(acc, || v);
+            if matches!(acc, Value::Bool(true)) {
+                // Every need is still evaluated (for `needs met`), but the group is settled.
+            }
+        }
+        self.groups[i as usize] = Some(acc.clone());
+        acc
+    }
+
+    fn let_value(&mut self, i: u32) -> (Value, Vec<Step>) {
+        if let Some(Some(done)) = self.lets.get(i as usize) {
+            return done.clone();
+        }
+        let program = self.program;
+        let Some(l) = program.lets.get(i as usize) else { return (Value::unknown(), Vec::new()) };
+        let out = self.top(&l.value, l.locals);
+        self.lets[i as usize] = Some(out.clone());
+        out
+    }
+
+    fn local(&self, slot: u32) -> Value {
+        self.stack.get(self.base + slot as usize).cloned().unwrap_or_else(Value::unknown)
+    }
+
+    fn set_local(&mut self, slot: u32, v: Value) {
+        if let Some(s) = self.stack.get_mut(self.base + slot as usize) {
+            *s = v;
+        }
+    }
+
+    /// Records a leaf step for a condition or a named value, with the operands that decided it.
+    fn note(&mut self, e: &Expr, value: &Value, detail: impl FnOnce(&Self) -> Option<String>, children: Vec<Step>) {
+        if T::ON {
+            let detail = detail(self);
+            self.tracer.push(Step { loc: e.loc, element: None, value: value.clone(), ty: e.ty.clone(), detail, children });
+        }
+    }
+
+    pub(crate) fn eval(&mut self, e: &Expr) -> Value {
+        match &e.node {
+            Node::Const(v) => v.clone(),
+            Node::Input => self.input.clone(),
+            Node::Local(slot) => self.local(*slot),
+            Node::Param(i) => self.params.get(*i as usize).cloned().unwrap_or_else(Value::unknown),
+            Node::Let(i) => {
+                let (v, steps) = self.let_value(*i);
+                if T::ON && e.ty == Type::Bool {
+                    self.note(e, &v, |_| None, steps);
+                }
+                v
+            }
+            Node::Need(i) => {
+                let (v, _) = self.need(*i);
+                self.note(e, &v, |_| None, Vec::new());
+                v
+            }
+            Node::Group(i) => {
+                let v = self.group(*i);
+                self.note(e, &v, |_| None, Vec::new());
+                v
+            }
+            Node::Decision(i) => {
+                let (v, steps) = self.decision(*i);
+                self.note(e, &v, |_| None, steps);
+                v
+            }
+            Node::Field { base, index, name } => {
+                let b = self.eval(base);
+                field(b, *index, name)
+            }
+            Node::Meta { base, meta } => {
+                let b = self.eval(base);
+                self.meta(b, *meta)
+            }
+            Node::Call { function, args } => self.call(e, *function, args),
+            Node::Builtin { builtin, args } => {
+                let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                builtin_call(*builtin, &vals)
+            }
+            Node::List(items) => {
+                let vals: Vec<Value> = items.iter().map(|x| self.eval(x)).collect();
+                Value::List(Arc::new(List::certain(vals)))
+            }
+            Node::Not(x) => not(self.eval(x)),
+            Node::Neg(x) => match self.eval(x) {
+                Value::Num(d) => Value::Num(-d),
+                other => Value::Unknown(other.missing().settled()),
+            },
+            Node::And(a, b) => self.junction(a, b, true),
+            Node::Or(a, b) => self.junction(a, b, false),
+            Node::Compare(op, a, b) => {
+                let (x, y) = (self.eval(a), self.eval(b));
+                let v = compare(*op, &x, &y);
+                self.note(e, &v, |this| Some(this.detail2(&x, a, cmp_word(*op), &y, b)), Vec::new());
+                v
+            }
+            Node::Between(x, lo, hi) => {
+                let (v, l, h) = (self.eval(x), self.eval(lo), self.eval(hi));
+                let r = and(compare(Cmp::Ge, &v, &l), || compare(Cmp::Le, &v, &h));
+                self.note(
+                    e,
+                    &r,
+                    |this| {
+                        let program = this.program;
+                        Some(format!(
+                            "{} between {} and {}",
+                            crate::explain::show(program, &v, &x.ty),
+                            crate::explain::show(program, &l, &lo.ty),
+                            crate::explain::show(program, &h, &hi.ty)
+                        ))
+                    },
+                    Vec::new(),
+                );
+                r
+            }
+            Node::Arith(op, a, b) => {
+                let (x, y) = (self.eval(a), self.eval(b));
+                arith(*op, &x, &y)
+            }
+            Node::Shift { date, duration, subtract } => match (self.eval(date), self.eval(duration)) {
+                (Value::Date(d), Value::Duration(n)) => {
+                    let r = if *subtract { value::sub_duration(d, n) } else { value::add_duration(d, n) };
+                    r.map_or_else(Value::unknown, Value::Date)
+                }
+                (x, y) => Value::Unknown(x.missing().union(&y.missing())),
+            },
+            Node::In { value, list, negated } => {
+                let v = self.eval(value);
+                let l = self.eval(list);
+                let r = member(&v, &l);
+                let r = if *negated { not(r) } else { r };
+                self.note(
+                    e,
+                    &r,
+                    |this| Some(this.detail2(&v, value, if *negated { "not in" } else { "in" }, &l, list)),
+                    Vec::new(),
+                );
+                r
+            }
+            Node::Known { value, known } => {
+                let v = self.eval(value);
+                let is_known = !matches!(v, Value::Unknown(_) | Value::Range { .. });
+                let r = Value::Bool(is_known == *known);
+                self.note(e, &r, |_| None, Vec::new());
+                r
+            }
+            Node::Within { date, duration, direction, anchor } => {
+                let (d, n, t) = (self.eval(date), self.eval(duration), self.eval(anchor));
+                let r = within(&d, &n, *direction, &t);
+                self.note(
+                    e,
+                    &r,
+                    |this| {
+                        let program = this.program;
+                        let word = if *direction == Direction::Before { "before" } else { "after" };
+                        Some(format!(
+                            "{} within {} {word} {}",
+                            crate::explain::show(program, &d, &Type::Date),
+                            crate::explain::show(program, &n, &Type::Duration),
+                            crate::explain::show(program, &t, &Type::Date)
+                        ))
+                    },
+                    Vec::new(),
+                );
+                r
+            }
+            Node::Filter { list, slot, cond } => {
+                let l = self.eval(list);
+                let Value::List(items) = l else { return Value::Unknown(l.missing()) };
+                let mut out = Vec::new();
+                let mut maybe = Vec::new();
+                let mark = self.tracer.mark();
+                for (i, item) in items.items.iter().enumerate() {
+                    let m = items.membership(i);
+                    self.set_local(*slot, item.clone());
+                    match and(m, || self.eval(cond)) {
+                        Value::Bool(true) => {
+                            out.push(item.clone());
+                            maybe.push(None);
+                        }
+                        Value::Unknown(why) => {
+                            out.push(item.clone());
+                            maybe.push(Some(why.settled()));
+                        }
+                        _ => {}
+                    }
+                }
+                self.tracer.take(mark);
+                let maybe = maybe.iter().any(Option::is_some).then_some(maybe);
+                Value::List(Arc::new(List { items: out, maybe }))
+            }
+            Node::Quantifier { quant, list, slot, filter, body } => self.quantifier(e, *quant, list, *slot, filter.as_deref(), body),
+            Node::Aggregate { agg, list, slot, filter, body } => self.aggregate(*agg, list, *slot, filter.as_deref(), body.as_deref()),
+            Node::When { arms, otherwise } => {
+                for (cond, value) in arms {
+                    match self.eval(cond) {
+                        Value::Bool(true) => return self.eval(value),
+                        Value::Bool(false) => continue,
+                        other => return Value::Unknown(other.missing().settled()),
+                    }
+                }
+                self.eval(otherwise)
+            }
+            Node::Otherwise(x, d) => match self.eval(x) {
+                Value::Unknown(_) | Value::Range { .. } => self.eval(d),
+                v => v,
+            },
+            Node::Highest(scale) => self.highest(*scale),
+            Node::MetGroups => {
+                let values: Vec<Value> = (0..self.program.groups.len() as u32).map(|g| self.group(g)).collect();
+                met_list(values, Value::Group)
+            }
+            Node::MetNeeds => {
+                let values: Vec<Value> = (0..self.program.needs.len() as u32).map(|n| self.need(n).0).collect();
+                met_list(values, Value::Need)
+            }
+            Node::AllGroups => {
+                Value::List(Arc::new(List::certain((0..self.program.groups.len() as u32).map(Value::Group).collect())))
+            }
+            Node::AllNeeds => Value::List(Arc::new(List::certain((0..self.program.needs.len() as u32).map(Value::Need).collect()))),
+        }
+    }
+
+    fn detail2(&self, x: &Value, xe: &Expr, word: &str, y: &Value, ye: &Expr) -> String {
+        let program = self.program;
+        format!("{} {word} {}", crate::explain::show(program, x, &xe.ty), crate::explain::show(program, y, &ye.ty))
+    }
+
+    /// `and` / `or`, keeping in the trace only the operands that decided the result.
+    fn junction(&mut self, a: &Expr, b: &Expr, is_and: bool) -> Value {
+        let mark = self.tracer.mark();
+        let x = self.eval(a);
+        let decisive = Value::Bool(!is_and);
+        if matches!((&x, &decisive), (Value::Bool(p), Value::Bool(q)) if p == q) {
+            if T::ON {
+                let kept = self.tracer.take(mark);
+                self.keep(kept);
+            }
+            return x;
+        }
+        let mid = self.tracer.mark();
+        let y = self.eval(b);
+        let r = if is_and { and(x.clone(), || y.clone()) } else { or(x.clone(), || y.clone()) };
+        if T::ON {
+            let right = self.tracer.take(mid);
+            let left = self.tracer.take(mark);
+            // Keep the side(s) that settled the result: for a settled result the operands equal to
+            // it; for an unknown result the unknown operands.
+            let same = |v: &Value| match (v, &r) {
+                (Value::Bool(p), Value::Bool(q)) => p == q,
+                (Value::Unknown(_), Value::Unknown(_)) => true,
+                _ => false,
+            };
+            if same(&x) {
+                self.keep(left);
+            }
+            if same(&y) {
+                self.keep(right);
+            }
+        }
+        r
+    }
+
+    fn keep(&mut self, steps: Vec<Step>) {
+        for s in steps {
+            self.tracer.push(s);
+        }
+    }
+
+    fn call(&mut self, e: &Expr, function: u32, args: &[Expr]) -> Value {
+        let program = self.program;
+        let Some(f) = program.functions.get(function as usize) else { return Value::unknown() };
+        let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        let (saved_base, saved_len) = (self.base, self.stack.len());
+        self.base = saved_len;
+        self.stack.extend(vals);
+        self.stack.resize(saved_len + (f.locals as usize).max(args.len()), Value::unknown());
+        let mark = self.tracer.mark();
+        let v = self.eval(&f.body);
+        let steps = self.tracer.take(mark);
+        self.stack.truncate(saved_len);
+        self.base = saved_base;
+        if T::ON && e.ty == Type::Bool {
+            self.note(e, &v, |_| None, steps);
+        }
+        v
+    }
+
+    fn quantifier(&mut self, e: &Expr, quant: Quant, list: &Expr, slot: u32, filter: Option<&Expr>, body: &Expr) -> Value {
+        let l = self.eval(list);
+        let Value::List(items) = l else {
+            let v = Value::Unknown(l.missing());
+            self.note(e, &v, |_| None, Vec::new());
+            return v;
+        };
+        // `any` looks for a true element; `all` and `none` for a counterexample.
+        let mut acc = Value::Bool(quant != Quant::Any);
+        let mut witnesses: Vec<Step> = Vec::new();
+        let mut unknowns: Vec<Step> = Vec::new();
+        for (i, item) in items.items.iter().enumerate() {
+            let m = items.membership(i);
+            self.set_local(slot, item.clone());
+            let mark = self.tracer.mark();
+            let applies = and(m, || filter.map_or(Value::Bool(true), |f| self.eval(f)));
+            let t = match quant {
+                Quant::Any => and(applies, || self.eval(body)),
+                Quant::All => or(not(applies), || self.eval(body)),
+                Quant::None => not(and(applies, || self.eval(body))),
+            };
+            let steps = self.tracer.take(mark);
+            let settles = match (quant, &t) {
+                (Quant::Any, Value::Bool(true)) => true,
+                (Quant::All | Quant::None, Value::Bool(false)) => true,
+                _ => false,
+            };
+            if T::ON {
+                let step = Step {
+                    loc: e.loc,
+                    element: Some(crate::explain::element_name(self.program, item)),
+                    value: t.clone(),
+                    ty: Type::Bool,
+                    detail: None,
+                    children: steps,
+                };
+                if settles {
+                    witnesses.push(step);
+                } else if t.is_unknown() {
+                    unknowns.push(step);
+                }
+            }
+            acc = if quant == Quant::Any { or(acc, || t) } else { and(acc, || t) };
+            if settles {
+                break;
+            }
+        }
+        if T::ON {
+            let children = if witnesses.is_empty() { unknowns } else { witnesses };
+            self.note(e, &acc, |_| None, children);
+        }
+        acc
+    }
+
+    fn aggregate(&mut self, agg: Agg, list: &Expr, slot: u32, filter: Option<&Expr>, body: Option<&Expr>) -> Value {
+        let l = self.eval(list);
+        let Value::List(items) = l else { return Value::Unknown(l.missing()) };
+        let mark = self.tracer.mark();
+        let (mut lo, mut hi) = (0u32, 0u32);
+        let mut missing = Missing::None;
+        let mut picked: Vec<Value> = Vec::new();
+        for (i, item) in items.items.iter().enumerate() {
+            let m = items.membership(i);
+            self.set_local(slot, item.clone());
+            let applies = and(m, || filter.map_or(Value::Bool(true), |f| self.eval(f)));
+            if agg == Agg::Count {
+                let counted = match body {
+                    Some(b) => and(applies, || self.eval(b)),
+                    None => applies,
+                };
+                match counted {
+                    Value::Bool(true) => {
+                        lo += 1;
+                        hi += 1;
+                    }
+                    Value::Bool(false) => {}
+                    other => {
+                        hi += 1;
+                        missing = missing.union(&other.missing());
+                    }
+                }
+                continue;
+            }
+            match applies {
+                Value::Bool(false) => continue,
+                Value::Bool(true) => {}
+                other => {
+                    missing = missing.union(&other.missing());
+                    continue;
+                }
+            }
+            let v = match body {
+                Some(b) => self.eval(b),
+                None => item.clone(),
+            };
+            if let Value::Unknown(m) = &v {
+                missing = missing.union(m);
+            }
+            picked.push(v);
+        }
+        self.tracer.take(mark);
+        if agg == Agg::Count {
+            return if lo == hi { Value::Num(Decimal::from(lo)) } else { Value::Range { lo, hi, missing: missing.settled() } };
+        }
+        if !matches!(missing, Missing::None) || picked.iter().any(Value::is_unknown) {
+            return Value::Unknown(missing.settled());
+        }
+        match agg {
+            Agg::Sum => {
+                let mut total = Decimal::ZERO;
+                for v in &picked {
+                    if let Value::Num(d) = v {
+                        match total.checked_add(*d) {
+                            Some(t) => total = t,
+                            None => return Value::unknown(),
+                        }
+                    }
+                }
+                Value::Num(total)
+            }
+            _ => {
+                let want = if agg == Agg::Min { Ordering::Less } else { Ordering::Greater };
+                let mut best: Option<Value> = None;
+                for v in picked {
+                    best = match best {
+                        Some(b) if order(&v, &b) != Some(want) => Some(b),
+                        _ => Some(v),
+                    };
+                }
+                best.unwrap_or_else(Value::unknown)
+            }
+        }
+    }
+
+    fn highest(&mut self, scale: u32) -> Value {
+        let program = self.program;
+        let _ = scale;
+        let mut known: u32 = 0;
+        let mut open: Vec<(u32, Missing)> = Vec::new();
+        for (i, n) in program.needs.iter().enumerate() {
+            let Some(level) = n.level else { continue };
+            match self.need(i as u32).0 {
+                Value::Bool(true) => known = known.max(level),
+                Value::Unknown(m) => open.push((level, m)),
+                _ => {}
+            }
+        }
+        let mut missing = Missing::None;
+        for (level, m) in open {
+            if level > known {
+                missing = missing.union(&m);
+                if matches!(missing, Missing::None) {
+                    missing = Missing::Set(Arc::new(Vec::new()));
+                }
+            }
+        }
+        match missing {
+            Missing::None => Value::Symbol(known),
+            m => Value::Unknown(m.settled()),
+        }
+    }
+
+    fn meta(&mut self, b: Value, meta: Meta) -> Value {
+        let program = self.program;
+        match (b, meta) {
+            (Value::Group(g), Meta::Met) => self.group(g),
+            (Value::Need(n), Meta::Met) => self.need(n).0,
+            (Value::Group(g), Meta::Id) => program.groups.get(g as usize).map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
+            (Value::Need(n), Meta::Id) => program.needs.get(n as usize).map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
+            (Value::Group(g), Meta::Label) => program.groups.get(g as usize).map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
+            (Value::Need(n), Meta::Label) => program.needs.get(n as usize).map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
+            (Value::Need(n), Meta::Level) => program.needs.get(n as usize).and_then(|x| x.level).map_or_else(Value::unknown, Value::Symbol),
+            (Value::Need(n), Meta::Group) => program.needs.get(n as usize).map_or_else(Value::unknown, |x| Value::Group(x.group)),
+            (Value::Group(g), Meta::Needs) => program
+                .groups
+                .get(g as usize)
+                .map_or_else(Value::unknown, |x| Value::List(Arc::new(List::certain(x.needs.iter().map(|n| Value::Need(*n)).collect())))),
+            (other, _) => Value::Unknown(other.missing().settled()),
+        }
+    }
+}
+
+/// Reads a field; an absent field becomes unknown at its own path.
+fn field(base: Value, index: u32, name: &std::sync::Arc<str>) -> Value {
+    match base {
+        Value::Record(r) => match r.fields.get(index as usize) {
+            Some(Value::Unknown(Missing::None)) => Value::Unknown(Missing::At(field_path(&r.path, name))),
+            Some(v) => v.clone(),
+            None => Value::unknown(),
+        },
+        Value::Unknown(Missing::At(p)) => Value::Unknown(Missing::At(field_path(&p, name))),
+        other => Value::Unknown(other.missing()),
+    }
+}
+
+fn met_list(values: Vec<Value>, make: fn(u32) -> Value) -> Value {
+    let mut items = Vec::new();
+    let mut maybe = Vec::new();
+    for (i, v) in values.into_iter().enumerate() {
+        match v {
+            Value::Bool(true) => {
+                items.push(make(i as u32));
+                maybe.push(None);
+            }
+            Value::Bool(false) => {}
+            other => {
+                items.push(make(i as u32));
+                maybe.push(Some(other.missing().settled()));
+            }
+        }
+    }
+    let maybe = maybe.iter().any(Option::is_some).then_some(maybe);
+    Value::List(Arc::new(List { items, maybe }))
+}
+
+fn cmp_word(op: Cmp) -> &'static str {
+    match op {
+        Cmp::Eq => "is",
+        Cmp::Ne => "is not",
+        Cmp::Lt => "<",
+        Cmp::Le => "<=",
+        Cmp::Gt => ">",
+        Cmp::Ge => ">=",
+    }
+}
+
+/// The order of two known values of one type.
+pub(crate) fn order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Symbol(x), Value::Symbol(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Group(x), Value::Group(y)) | (Value::Need(x), Value::Need(y)) => Some(x.cmp(y)),
+        (Value::Duration(x), Value::Duration(y)) => Some((x.months, x.days).cmp(&(y.months, y.days))),
+        _ => None,
+    }
+}
+
+fn holds(op: Cmp, o: Ordering) -> bool {
+    match op {
+        Cmp::Eq => o == Ordering::Equal,
+        Cmp::Ne => o != Ordering::Equal,
+        Cmp::Lt => o == Ordering::Less,
+        Cmp::Le => o != Ordering::Greater,
+        Cmp::Gt => o == Ordering::Greater,
+        Cmp::Ge => o != Ordering::Less,
+    }
+}
+
+/// Compares in three-valued logic. An unsettled count is compared by its bounds: `count >= 3` is
+/// true when even the lower bound reaches 3, false when even the upper bound does not.
+pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Unknown(x), Value::Unknown(y)) => Value::Unknown(x.union(y)),
+        (Value::Unknown(x), _) | (_, Value::Unknown(x)) => Value::Unknown(x.clone().settled()),
+        (Value::Range { lo, hi, missing }, other) | (other, Value::Range { lo, hi, missing }) => {
+            let Value::Num(n) = other else { return Value::Unknown(missing.clone()) };
+            let flip = matches!(b, Value::Range { .. }) && !matches!(a, Value::Range { .. });
+            let at = |k: u32| {
+                let k = Decimal::from(k);
+                let o = if flip { n.cmp(&k) } else { k.cmp(n) };
+                holds(op, o)
+            };
+            let inside = Decimal::from(*lo) <= *n && *n <= Decimal::from(*hi);
+            let (first, last) = (at(*lo), at(*hi));
+            let settled = match op {
+                Cmp::Eq if !inside => Some(false),
+                Cmp::Ne if !inside => Some(true),
+                Cmp::Eq | Cmp::Ne => None,
+                _ if first == last => Some(first),
+                _ => None,
+            };
+            settled.map_or_else(|| Value::Unknown(missing.clone()), Value::Bool)
+        }
+        _ => match order(a, b) {
+            Some(o) => Value::Bool(holds(op, o)),
+            None => Value::unknown(),
+        },
+    }
+}
+
+/// `v in list`: true if some certain member equals it, unknown if a member might.
+fn member(v: &Value, list: &Value) -> Value {
+    let Value::List(items) = list else { return Value::Unknown(list.missing().union(&v.missing())) };
+    let mut acc = Value::Bool(false);
+    for (i, item) in items.items.iter().enumerate() {
+        let t = and(items.membership(i), || compare(Cmp::Eq, v, item));
+        acc = or(acc, || t);
+        if matches!(acc, Value::Bool(true)) {
+            break;
+        }
+    }
+    acc
+}
+
+/// `d within n before t`: t − n < d ≤ t. `after`: t ≤ d < t + n.
+fn within(d: &Value, n: &Value, direction: Direction, t: &Value) -> Value {
+    match (d, n, t) {
+        (Value::Date(d), Value::Duration(n), Value::Date(t)) => {
+            let ok = match direction {
+                Direction::Before => value::sub_duration(*t, *n).is_some_and(|start| start < *d && d <= t),
+                Direction::After => value::add_duration(*t, *n).is_some_and(|end| t <= d && *d < end),
+            };
+            Value::Bool(ok)
+        }
+        _ => Value::Unknown(d.missing().union(&n.missing()).union(&t.missing())),
+    }
+}
+
+fn arith(op: Arith, a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => {
+            let r = match op {
+                Arith::Add => x.checked_add(*y),
+                Arith::Sub => x.checked_sub(*y),
+                Arith::Mul => x.checked_mul(*y),
+                Arith::Div => x.checked_div(*y),
+            };
+            r.map_or_else(Value::unknown, Value::Num)
+        }
+        _ => Value::Unknown(a.missing().union(&b.missing())),
+    }
+}
+
+fn builtin_call(b: Builtin, args: &[Value]) -> Value {
+    match args {
+        [Value::Date(x), Value::Date(y)] => Value::Num(Decimal::from(match b {
+            Builtin::YearsBetween => value::years_between(*x, *y),
+            Builtin::MonthsBetween => value::months_between(*x, *y),
+            Builtin::DaysBetween => (*y - *x).num_days(),
+        })),
+        _ => {
+            let mut m = Missing::None;
+            for a in args {
+                m = m.union(&a.missing());
+            }
+            Value::Unknown(m.settled())
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Explanations: why each decision came out as it did, as a tree of the groups, needs and
+//! conditions that settled it, with the values that made each hold or fail. Rendered as JSON for
+//! systems and as plain English for the practitioner who makes the real decision.
+
+use crate::eval::Step;
+use crate::ir::{Program, Type};
+use crate::value::{render_path, path_key, Value};
+use serde_json::{json, Value as Json};
+use std::fmt::Write as _;
+
+/// The explanation of one evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    pub(crate) decisions: Vec<DecisionReason>,
+    pub(crate) groups: Vec<GroupReason>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DecisionReason {
+    pub name: String,
+    pub label: Option<String>,
+    pub value: Json,
+    pub shown: String,
+    pub because: Vec<Reason>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct GroupReason {
+    pub id: String,
+    pub label: String,
+    pub source: Option<String>,
+    pub met: Option<bool>,
+    pub needs: Vec<NeedReason>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NeedReason {
+    pub id: String,
+    pub label: String,
+    pub source: Option<String>,
+    pub level: Option<String>,
+    pub met: Option<bool>,
+    pub missing: Vec<String>,
+    pub because: Vec<Reason>,
+}
+
+/// One condition or value the result rested on.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Reason {
+    /// The policy text of the condition, or the element a quantifier looked at (`c = C2`).
+    pub text: String,
+    pub holds: Option<bool>,
+    /// The values compared (`84.5% < 90%`), or the value of a non-yes/no step.
+    pub detail: Option<String>,
+    pub missing: Vec<String>,
+    pub because: Vec<Reason>,
+}
+
+pub(crate) fn reasons(program: &Program, sources: &[crate::diagnostic::SourceFile], steps: &[Step]) -> Vec<Reason> {
+    steps.iter().map(|s| reason(program, sources, s)).collect()
+}
+
+fn reason(program: &Program, sources: &[crate::diagnostic::SourceFile], s: &Step) -> Reason {
+    let source_text = sources
+        .get(s.loc.file as usize)
+        .and_then(|f| f.text.get(s.loc.span.start..s.loc.span.end))
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let text = match &s.element {
+        Some(el) => {
+            let binder = binder_name(&source_text);
+            format!("{binder} = {el}")
+        }
+        None => source_text,
+    };
+    let holds = match s.value {
+        Value::Bool(b) => Some(b),
+        _ => None,
+    };
+    let detail = match (&s.detail, &s.ty) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Type::Bool) => None,
+        (None, ty) => Some(show(program, &s.value, ty)),
+    };
+    Reason { text, holds, detail, missing: missing_of(&s.value), because: reasons(program, sources, &s.children) }
+}
+
+/// The binder of a quantifier's text: `any c in children: …` → `c`.
+fn binder_name(text: &str) -> &str {
+    text.split_whitespace().nth(1).unwrap_or("it")
+}
+
+pub(crate) fn missing_of(v: &Value) -> Vec<String> {
+    let mut keys: Vec<_> = v.missing().paths().iter().map(path_key).collect();
+    keys.sort();
+    keys.dedup();
+    keys.iter().map(|k| render_path(k)).collect()
+}
+
+/// A value as a person reads it, in the unit of its type.
+pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
+    match v {
+        Value::Unknown(_) => "unknown".into(),
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        Value::Num(d) => {
+            let d = d.normalize();
+            match ty {
+                Type::Percent => format!("{d}%"),
+                Type::Money => format!("£{}", d.round_dp(2)),
+                _ => d.to_string(),
+            }
+        }
+        Value::Range { lo, hi, .. } => format!("{lo} known, up to {hi}"),
+        Value::Text(t) => format!("\"{t}\""),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::Duration(d) => d.to_string(),
+        Value::Symbol(i) => symbol(program, ty, *i).unwrap_or_else(|| i.to_string()),
+        Value::Group(g) => program.groups.get(*g as usize).map_or_else(String::new, |g| g.id.to_string()),
+        Value::Need(n) => program.needs.get(*n as usize).map_or_else(String::new, |n| n.id.to_string()),
+        Value::Record(r) => element_name(program, &Value::Record(r.clone())),
+        Value::List(l) => {
+            let elem = ty.element().cloned().unwrap_or(Type::Error);
+            let shown: Vec<String> = l.items.iter().take(6).map(|x| show(program, x, &elem)).collect();
+            let more = if l.items.len() > 6 { format!(", … {} in all", l.items.len()) } else { String::new() };
+            format!("[{}{more}]", shown.join(", "))
+        }
+    }
+}
+
+fn symbol(program: &Program, ty: &Type, i: u32) -> Option<String> {
+    let def = match ty {
+        Type::Enum(e) => program.enums.get(*e as usize),
+        Type::Level(s) => program.scales.get(*s as usize),
+        Type::List(inner) => return symbol(program, inner, i),
+        _ => None,
+    }?;
+    def.values.get(i as usize).map(|v| v.to_string())
+}
+
+/// How a quantifier names the element it looked at: a record's `id` if it has one, else its path.
+pub(crate) fn element_name(program: &Program, v: &Value) -> String {
+    match v {
+        Value::Record(r) => {
+            let id_slot = program.records.get(r.record as usize).and_then(|d| d.fields.iter().position(|f| &*f.name == "id"));
+            match id_slot.and_then(|i| r.fields.get(i)) {
+                Some(Value::Text(t)) => t.to_string(),
+                _ => r.path.to_string(),
+            }
+        }
+        other => show(program, other, &Type::Error),
+    }
+}
+
+impl Explanation {
+    /// The explanation as JSON, for systems.
+    pub fn to_json(&self) -> Json {
+        json!({
+            "decisions": self.decisions.iter().map(|d| json!({
+                "decision": d.name,
+                "label": d.label,
+                "value": d.value,
+                "because": d.because.iter().map(reason_json).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "groups": self.groups.iter().map(|g| json!({
+                "group": g.id,
+                "label": g.label,
+                "source": g.source,
+                "met": g.met,
+                "needs": g.needs.iter().map(|n| {
+                    let mut o = json!({
+                        "need": n.id,
+                        "label": n.label,
+                        "source": n.source,
+                        "met": n.met,
+                        "missing": n.missing,
+                        "because": n.because.iter().map(reason_json).collect::<Vec<_>>(),
+                    });
+                    if let (Some(level), Some(map)) = (&n.level, o.as_object_mut()) {
+                        map.insert("level".into(), json!(level));
+                    }
+                    o
+                }).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The explanation in plain English, for people.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for d in &self.decisions {
+            let label = d.label.as_deref().unwrap_or(&d.name);
+            let _ = writeln!(out, "{label}: {}", d.shown);
+            for r in &d.because {
+                write_reason(&mut out, r, 1);
+            }
+        }
+        if self.groups.is_empty() {
+            return out;
+        }
+        let met = self.groups.iter().filter(|g| g.met == Some(true)).count();
+        let open = self.groups.iter().filter(|g| g.met.is_none()).count();
+        let _ = write!(out, "\n{met} of {} groups met", self.groups.len());
+        if open > 0 {
+            let _ = write!(out, ", {open} undetermined");
+        }
+        out.push_str(":\n");
+        for g in &self.groups {
+            match g.met {
+                Some(false) => continue,
+                Some(true) => {
+                    let _ = writeln!(out, "  ✓ {}", g.label);
+                }
+                None => {
+                    let _ = writeln!(out, "  ? {} — undetermined", g.label);
+                }
+            }
+            for n in &g.needs {
+                // A met group is explained by its met needs; an undetermined one by what is missing.
+                if n.met == Some(false) || (g.met == Some(true) && n.met.is_none()) {
+                    continue;
+                }
+                let mark = if n.met == Some(true) { "✓" } else { "?" };
+                let level = n.level.as_ref().map(|l| format!(" [{l}]")).unwrap_or_default();
+                let _ = writeln!(out, "      {mark} {}{level}", n.label);
+                if let Some(source) = &n.source {
+                    let _ = writeln!(out, "          source: {source}");
+                }
+                if n.met.is_none() && !n.missing.is_empty() {
+                    let _ = writeln!(out, "          missing: {}", n.missing.join(", "));
+                }
+                for r in &n.because {
+                    write_reason(&mut out, r, 3);
+                }
+            }
+        }
+        let unmet: Vec<&str> = self.groups.iter().filter(|g| g.met == Some(false)).map(|g| g.label.as_str()).collect();
+        if !unmet.is_empty() {
+            let _ = writeln!(out, "  ✗ not met: {}", unmet.join("; "));
+        }
+        out
+    }
+}
+
+fn reason_json(r: &Reason) -> Json {
+    let mut o = serde_json::Map::new();
+    o.insert("text".into(), json!(r.text));
+    o.insert("holds".into(), json!(r.holds));
+    if let Some(d) = &r.detail {
+        o.insert("values".into(), json!(d));
+    }
+    if !r.missing.is_empty() {
+        o.insert("missing".into(), json!(r.missing));
+    }
+    if !r.because.is_empty() {
+        o.insert("because".into(), Json::Array(r.because.iter().map(reason_json).collect()));
+    }
+    Json::Object(o)
+}
+
+fn write_reason(out: &mut String, r: &Reason, depth: usize) {
+    let pad = "    ".repeat(depth);
+    let mark = match r.holds {
+        Some(true) => "✓ ",
+        Some(false) => "✗ ",
+        None if r.detail.is_none() || !r.missing.is_empty() => "? ",
+        None => "",
+    };
+    let _ = write!(out, "{pad}{mark}{}", r.text);
+    if let Some(d) = &r.detail {
+        let _ = write!(out, " ({d})");
+    }
+    if !r.missing.is_empty() {
+        let _ = write!(out, " — missing: {}", r.missing.join(", "));
+    }
+    out.push('\n');
+    for c in &r.because {
+        write_reason(out, c, depth + 1);
+    }
+}

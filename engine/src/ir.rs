@@ -1,0 +1,267 @@
+//! The checked program: every name resolved to what it means, every expression typed. The checker
+//! builds it, `lower` finishes it for evaluation, the evaluator runs it. Nothing here refers back
+//! to the syntax tree except spans, for explanations and messages.
+
+use crate::value::Value;
+use earlyhelp_grammar::ast::{Agg, Direction, Quant, Span};
+use std::fmt;
+use std::sync::Arc;
+
+pub(crate) type FileId = u32;
+
+/// A position in one of the policy's source files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Type {
+    Bool,
+    Number,
+    Percent,
+    Money,
+    Text,
+    Date,
+    Duration,
+    Enum(u32),
+    Record(u32),
+    List(Box<Type>),
+    Level(u32),
+    Group,
+    Need,
+    /// The type of an expression already reported as wrong: agrees with everything, so one
+    /// mistake gives one message.
+    Error,
+}
+
+impl Type {
+    pub(crate) fn is_numeric(&self) -> bool {
+        matches!(self, Type::Number | Type::Percent | Type::Money | Type::Error)
+    }
+    pub(crate) fn is_ordered(&self) -> bool {
+        self.is_numeric() || matches!(self, Type::Date | Type::Level(_) | Type::Duration)
+    }
+    pub(crate) fn element(&self) -> Option<&Type> {
+        match self {
+            Type::List(t) => Some(t),
+            Type::Error => Some(&Type::Error),
+            _ => None,
+        }
+    }
+    /// Whether a value of `self` can stand where `want` is expected.
+    pub(crate) fn fits(&self, want: &Type) -> bool {
+        match (self, want) {
+            (Type::Error, _) | (_, Type::Error) => true,
+            (Type::List(a), Type::List(b)) => a.fits(b),
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// Names of the declared types, for messages.
+pub(crate) struct TypeNames<'a> {
+    pub enums: &'a [EnumDef],
+    pub records: &'a [RecordDef],
+    pub scales: &'a [EnumDef],
+}
+
+pub(crate) struct Shown<'a>(pub &'a Type, pub &'a TypeNames<'a>);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = self.1;
+        match self.0 {
+            Type::Bool => f.write_str("bool"),
+            Type::Number => f.write_str("number"),
+            Type::Percent => f.write_str("percent"),
+            Type::Money => f.write_str("money"),
+            Type::Text => f.write_str("text"),
+            Type::Date => f.write_str("date"),
+            Type::Duration => f.write_str("duration"),
+            Type::Enum(i) => f.write_str(names.enums.get(*i as usize).map_or("?", |e| &e.name)),
+            Type::Record(i) => f.write_str(names.records.get(*i as usize).map_or("?", |r| &r.name)),
+            Type::Level(i) => f.write_str(names.scales.get(*i as usize).map_or("?", |s| &s.name)),
+            Type::List(t) => write!(f, "list of {}", Shown(t, names)),
+            Type::Group => f.write_str("group"),
+            Type::Need => f.write_str("need"),
+            Type::Error => f.write_str("?"),
+        }
+    }
+}
+
+/// An enum or a scale: named values in declaration order (a scale's order is its ranking).
+#[derive(Clone, Debug)]
+pub(crate) struct EnumDef {
+    pub name: String,
+    pub values: Vec<Arc<str>>,
+    pub labels: Vec<Option<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RecordDef {
+    pub name: String,
+    pub fields: Vec<FieldDef>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct FieldDef {
+    pub name: Arc<str>,
+    pub ty: Type,
+    pub required: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Param {
+    pub name: String,
+    pub ty: Type,
+    /// `(from, value)` in date order; a fixed param has one entry with no date.
+    pub values: Vec<(Option<chrono::NaiveDate>, Value)>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Let {
+    pub name: String,
+    pub value: Expr,
+    /// Local slots the expression needs (binders).
+    pub locals: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Function {
+    pub name: String,
+    pub params: Vec<String>,
+    pub body: Expr,
+    /// Local slots: parameters first, then binders.
+    pub locals: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Group {
+    pub id: Arc<str>,
+    pub label: String,
+    pub source: Option<String>,
+    pub needs: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Need {
+    pub id: Arc<str>,
+    pub label: String,
+    pub source: Option<String>,
+    pub indicator: bool,
+    pub level: Option<u32>,
+    pub group: u32,
+    pub when: Expr,
+    pub locals: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct DecisionDef {
+    pub name: String,
+    pub label: Option<String>,
+    pub value: Expr,
+    pub locals: u32,
+}
+
+/// The whole checked policy.
+#[derive(Debug, Default)]
+pub(crate) struct Program {
+    pub enums: Vec<EnumDef>,
+    pub records: Vec<RecordDef>,
+    pub scales: Vec<EnumDef>,
+    pub input: Option<(String, u32)>,
+    pub params: Vec<Param>,
+    pub lets: Vec<Let>,
+    pub functions: Vec<Function>,
+    pub groups: Vec<Group>,
+    pub needs: Vec<Need>,
+    pub decisions: Vec<DecisionDef>,
+    /// The scale that `level` lines of indicators refer to.
+    pub need_scale: Option<u32>,
+    /// The header's `as_at` expression (over the input), if any.
+    pub as_at: Option<(Expr, u32)>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Expr {
+    pub node: Node,
+    pub ty: Type,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    YearsBetween,
+    MonthsBetween,
+    DaysBetween,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Node {
+    Const(Value),
+    Input,
+    Local(u32),
+    Let(u32),
+    Param(u32),
+    Need(u32),
+    Group(u32),
+    Decision(u32),
+    Field { base: Box<Expr>, index: u32, name: Arc<str> },
+    Call { function: u32, args: Vec<Expr> },
+    Builtin { builtin: Builtin, args: Vec<Expr> },
+    List(Vec<Expr>),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Compare(Cmp, Box<Expr>, Box<Expr>),
+    Arith(Arith, Box<Expr>, Box<Expr>),
+    /// date ± duration.
+    Shift { date: Box<Expr>, duration: Box<Expr>, subtract: bool },
+    Between(Box<Expr>, Box<Expr>, Box<Expr>),
+    In { value: Box<Expr>, list: Box<Expr>, negated: bool },
+    Known { value: Box<Expr>, known: bool },
+    Within { date: Box<Expr>, duration: Box<Expr>, direction: Direction, anchor: Box<Expr> },
+    Filter { list: Box<Expr>, slot: u32, cond: Box<Expr> },
+    Quantifier { quant: Quant, list: Box<Expr>, slot: u32, filter: Option<Box<Expr>>, body: Box<Expr> },
+    Aggregate { agg: Agg, list: Box<Expr>, slot: u32, filter: Option<Box<Expr>>, body: Option<Box<Expr>> },
+    When { arms: Vec<(Expr, Expr)>, otherwise: Box<Expr> },
+    Otherwise(Box<Expr>, Box<Expr>),
+    Highest(u32),
+    MetGroups,
+    MetNeeds,
+    AllGroups,
+    AllNeeds,
+    /// A property of a group or need: `n.level`, `g.met`.
+    Meta { base: Box<Expr>, meta: Meta },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Meta {
+    Id,
+    Label,
+    Met,
+    Level,
+    Group,
+    Needs,
+}

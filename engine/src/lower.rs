@@ -1,0 +1,117 @@
+//! Lowering: the last pass before evaluation. The checked program is already resolved and typed;
+//! here it is made cheaper to run. A param with one fixed value is a constant, so every use of it
+//! becomes that constant, and conditions that are constant fold away. Dated params stay lookups
+//! because their value depends on the as-at date.
+
+use crate::ir::*;
+use crate::value::Value;
+
+pub(crate) fn lower(program: &mut Program) {
+    let constants: Vec<Option<Value>> = program
+        .params
+        .iter()
+        .map(|p| match p.values.as_slice() {
+            [(None, v)] => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    let visit = |e: &mut Expr| fold(e, &constants);
+    for l in &mut program.lets {
+        visit(&mut l.value);
+    }
+    for f in &mut program.functions {
+        visit(&mut f.body);
+    }
+    for n in &mut program.needs {
+        visit(&mut n.when);
+    }
+    for d in &mut program.decisions {
+        visit(&mut d.value);
+    }
+    if let Some((e, _)) = &mut program.as_at {
+        visit(e);
+    }
+}
+
+fn fold(e: &mut Expr, constants: &[Option<Value>]) {
+    for child in children(&mut e.node) {
+        fold(child, constants);
+    }
+    match &mut e.node {
+        Node::Param(i) => {
+            if let Some(Some(v)) = constants.get(*i as usize) {
+                e.node = Node::Const(v.clone());
+            }
+        }
+        // `when <constant> then a else b`: keep only the branch that is taken.
+        Node::When { arms, otherwise } => {
+            while let Some((Expr { node: Node::Const(Value::Bool(false)), .. }, _)) = arms.first() {
+                arms.remove(0);
+            }
+            if let Some((Expr { node: Node::Const(Value::Bool(true)), .. }, _)) = arms.first() {
+                let (_, taken) = arms.remove(0);
+                *e = taken;
+            } else if arms.is_empty() {
+                let taken = std::mem::replace(otherwise.as_mut(), Expr { node: Node::Const(Value::unknown()), ty: Type::Error, loc: Loc::default() });
+                *e = taken;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn children(node: &mut Node) -> Vec<&mut Expr> {
+    match node {
+        Node::Const(_)
+        | Node::Input
+        | Node::Local(_)
+        | Node::Let(_)
+        | Node::Param(_)
+        | Node::Need(_)
+        | Node::Group(_)
+        | Node::Decision(_)
+        | Node::Highest(_)
+        | Node::MetGroups
+        | Node::MetNeeds
+        | Node::AllGroups
+        | Node::AllNeeds => Vec::new(),
+        Node::Field { base, .. } | Node::Meta { base, .. } => vec![base.as_mut()],
+        Node::Call { args, .. } | Node::Builtin { args, .. } | Node::List(args) => args.iter_mut().collect(),
+        Node::Not(x) | Node::Neg(x) | Node::Known { value: x, .. } => vec![x.as_mut()],
+        Node::And(a, b) | Node::Or(a, b) | Node::Compare(_, a, b) | Node::Arith(_, a, b) | Node::Otherwise(a, b) => {
+            vec![a.as_mut(), b.as_mut()]
+        }
+        Node::Shift { date, duration, .. } => vec![date.as_mut(), duration.as_mut()],
+        Node::Between(a, b, c) => vec![a.as_mut(), b.as_mut(), c.as_mut()],
+        Node::In { value, list, .. } => vec![value.as_mut(), list.as_mut()],
+        Node::Within { date, duration, anchor, .. } => vec![date.as_mut(), duration.as_mut(), anchor.as_mut()],
+        Node::Filter { list, cond, .. } => vec![list.as_mut(), cond.as_mut()],
+        Node::Quantifier { list, filter, body, .. } => {
+            let mut v = vec![list.as_mut()];
+            if let Some(f) = filter {
+                v.push(f.as_mut());
+            }
+            v.push(body.as_mut());
+            v
+        }
+        Node::Aggregate { list, filter, body, .. } => {
+            let mut v = vec![list.as_mut()];
+            if let Some(f) = filter {
+                v.push(f.as_mut());
+            }
+            if let Some(b) = body {
+                v.push(b.as_mut());
+            }
+            v
+        }
+        Node::When { arms, otherwise } => {
+            let mut v: Vec<&mut Expr> = Vec::new();
+            for (c, x) in arms.iter_mut() {
+                v.push(c);
+                v.push(x);
+            }
+            v.push(otherwise.as_mut());
+            v
+        }
+    }
+}

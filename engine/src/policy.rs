@@ -1,0 +1,500 @@
+//! The public API: a [`Policy`] (loaded, checked, ready) and the [`Decision`] it gives a record.
+
+use crate::check::{self, Checked, Loader, NoImports, TestCase};
+use crate::diagnostic::{self, Diagnostic, LoadError, SourceFile};
+use crate::eval::{record, Eval, NoTrace, Trace, Tracer};
+use crate::explain::{self, DecisionReason, Explanation, GroupReason, NeedReason};
+use crate::ir::{Program, Type};
+use crate::value::{path_key, render_path, Value};
+use chrono::NaiveDate;
+use serde_json::{Map, Value as Json};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A loaded, checked policy, ready to evaluate records. Cheap to clone; `Send + Sync`, so one
+/// policy can evaluate many records on many threads at once.
+#[derive(Clone)]
+pub struct Policy {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    program: Program,
+    header: check::Header,
+    files: Vec<SourceFile>,
+    warnings: Vec<Diagnostic>,
+    hash: String,
+    pub(crate) tests: Vec<TestCase>,
+}
+
+/// How to evaluate a record.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The date the policy is applied at: picks the dated param values in force. When `None`,
+    /// the policy's own `as_at` (e.g. the record's assessment date) is used, else today's date.
+    pub as_at: Option<NaiveDate>,
+    /// Record an explanation of every decision.
+    pub explain: bool,
+}
+
+/// A decision's name and the type of value it gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionInfo {
+    pub name: String,
+    pub label: Option<String>,
+    /// `bool`, `number`, `percent`, `money`, `text`, `date`, `duration`, an enum or scale name,
+    /// or `list of …`.
+    pub ty: String,
+}
+
+/// A record that could not be evaluated: not an object, a field of the wrong type, a required
+/// field missing. Names the path and the JSON type found, never the record's content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordError {
+    /// The record's `id`, when it has one.
+    pub id: Option<String>,
+    /// The path of the offending field, e.g. `members[2].date_of_birth`.
+    pub path: Option<String>,
+    pub message: String,
+}
+
+impl RecordError {
+    pub(crate) fn new(path: Option<String>, message: String) -> RecordError {
+        RecordError { id: None, path, message }
+    }
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(p) => write!(f, "{p}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// What a policy decided for one record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    id: Option<String>,
+    outputs: Map<String, Json>,
+    missing: Vec<String>,
+    as_at: NaiveDate,
+    policy: PolicyStamp,
+    explanation: Option<Explanation>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct PolicyStamp {
+    name: String,
+    version: Option<String>,
+    hash: String,
+}
+
+impl Decision {
+    /// The record's `id`.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// Each decision by name, in the order the policy declares them; unknown is `null`.
+    pub fn outputs(&self) -> &Map<String, Json> {
+        &self.outputs
+    }
+    /// One decision's value.
+    pub fn output(&self, name: &str) -> Option<&Json> {
+        self.outputs.get(name)
+    }
+    /// The record paths whose unknown values left a decision undetermined, sorted.
+    pub fn missing(&self) -> &[String] {
+        &self.missing
+    }
+    /// The date the policy was applied at.
+    pub fn as_at(&self) -> NaiveDate {
+        self.as_at
+    }
+    /// The explanation, when it was asked for.
+    pub fn explanation(&self) -> Option<&Explanation> {
+        self.explanation.as_ref()
+    }
+    /// The decision in the stable output shape:
+    /// `{"id", "outputs", "missing", "as_at", "policy": {"name", "version", "hash"}, "explanation"?}`.
+    pub fn to_json(&self) -> Json {
+        let mut o = Map::new();
+        o.insert("id".into(), self.id.clone().map_or(Json::Null, Json::String));
+        o.insert("outputs".into(), Json::Object(self.outputs.clone()));
+        o.insert("missing".into(), self.missing.iter().cloned().map(Json::String).collect());
+        o.insert("as_at".into(), Json::String(self.as_at.format("%Y-%m-%d").to_string()));
+        let mut p = Map::new();
+        p.insert("name".into(), Json::String(self.policy.name.clone()));
+        p.insert("version".into(), self.policy.version.clone().map_or(Json::Null, Json::String));
+        p.insert("hash".into(), Json::String(self.policy.hash.clone()));
+        o.insert("policy".into(), Json::Object(p));
+        if let Some(e) = &self.explanation {
+            o.insert("explanation".into(), e.to_json());
+        }
+        Json::Object(o)
+    }
+}
+
+/// Reads imports from disk, relative to the importing file.
+struct FileLoader;
+
+impl Loader for FileLoader {
+    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, String> {
+        let name = check::join_path(importer, path);
+        let text = read_text(Path::new(&name))?;
+        Ok(SourceFile { name, text })
+    }
+}
+
+pub(crate) fn read_text(path: &Path) -> Result<String, String> {
+    const MAX: u64 = 8 * 1024 * 1024;
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if meta.len() > MAX {
+        return Err(format!("the file is larger than {} MB", MAX / 1024 / 1024));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+    String::from_utf8(bytes).map_err(|e| format!("the file is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+impl Policy {
+    /// Loads and checks the policy in `path`, with the files it imports.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, LoadError> {
+        let path = path.as_ref();
+        let name = path.to_string_lossy().replace('\\', "/");
+        let text = read_text(path).map_err(|why| LoadError {
+            diagnostics: vec![Diagnostic {
+                severity: diagnostic::Severity::Error,
+                message: format!("cannot read the policy: {why}"),
+                file: name.clone(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+                label: None,
+                help: None,
+                snippet: String::new(),
+            }],
+        })?;
+        Policy::load(SourceFile { name, text }, &FileLoader)
+    }
+
+    /// Loads and checks a policy from text; `name` is how diagnostics refer to it. A policy given
+    /// as text cannot `import` (use [`Policy::from_file`]).
+    pub fn from_source(name: &str, text: &str) -> Result<Policy, LoadError> {
+        Policy::load(SourceFile { name: name.to_string(), text: text.to_string() }, &NoImports)
+    }
+
+    fn load(main: SourceFile, loader: &dyn Loader) -> Result<Policy, LoadError> {
+        // A byte-order mark and Windows line ends are only encoding noise.
+        let main = SourceFile { text: main.text.trim_start_matches('\u{feff}').to_string(), ..main };
+        let (checked, findings, files) = check::check(main, loader);
+        let mut diagnostics: Vec<Diagnostic> = findings.iter().map(|f| diagnostic::render(f, &files)).collect();
+        diagnostics.sort_by_key(|d| (!d.is_error(), d.file != files.first().map(|f| f.name.clone()).unwrap_or_default(), d.line, d.column));
+        let Some(Checked { mut program, header, tests }) = checked else {
+            return Err(LoadError { diagnostics });
+        };
+        crate::lower::lower(&mut program);
+        let mut hasher = Sha256::new();
+        for f in &files {
+            hasher.update(f.name.rsplit('/').next().unwrap_or(&f.name).as_bytes());
+            hasher.update([0]);
+            hasher.update(f.text.replace("\r\n", "\n").as_bytes());
+            hasher.update([0]);
+        }
+        let hash = format!("sha256:{:x}", hasher.finalize());
+        Ok(Policy { inner: Arc::new(Inner { program, header, files, warnings: diagnostics, hash, tests }) })
+    }
+
+    /// The name in the policy header.
+    pub fn name(&self) -> &str {
+        &self.inner.header.name
+    }
+    /// The header's `title`.
+    pub fn title(&self) -> Option<&str> {
+        self.inner.header.title.as_deref()
+    }
+    /// The header's `version`.
+    pub fn version(&self) -> Option<&str> {
+        self.inner.header.version.as_deref()
+    }
+    /// `sha256:…` of the policy's files, so every decision can be traced to the exact text.
+    pub fn content_hash(&self) -> &str {
+        &self.inner.hash
+    }
+    /// Warnings found while loading (a policy with errors does not load).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.inner.warnings
+    }
+    /// The decisions the policy gives, in order.
+    pub fn decisions(&self) -> Vec<DecisionInfo> {
+        let p = &self.inner.program;
+        let names = crate::ir::TypeNames { enums: &p.enums, records: &p.records, scales: &p.scales };
+        p.decisions
+            .iter()
+            .map(|d| DecisionInfo {
+                name: d.name.clone(),
+                label: d.label.clone(),
+                ty: crate::ir::Shown(&d.value.ty, &names).to_string(),
+            })
+            .collect()
+    }
+
+    pub(crate) fn files(&self) -> &[SourceFile] {
+        &self.inner.files
+    }
+
+    pub(crate) fn test_cases(&self) -> &[TestCase] {
+        &self.inner.tests
+    }
+
+    /// Evaluates one record as at its policy's default date, without explanation.
+    pub fn evaluate(&self, record: &Json) -> Result<Decision, RecordError> {
+        self.evaluate_with(record, &Options::default())
+    }
+
+    /// Evaluates one record.
+    pub fn evaluate_with(&self, record: &Json, options: &Options) -> Result<Decision, RecordError> {
+        let id = record_id(record);
+        let run = || {
+            if options.explain {
+                self.run(record, options, Trace::default())
+            } else {
+                self.run(record, options, NoTrace)
+            }
+        };
+        // No panic crosses the library boundary: a bug becomes an error for this record.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .unwrap_or_else(|_| Err(RecordError::new(None, "internal error while evaluating this record".into())));
+        result.map_err(|mut e| {
+            e.id = id;
+            e
+        })
+    }
+
+    /// Evaluates one record given as JSON text.
+    pub fn evaluate_json(&self, text: &str, options: &Options) -> Result<Decision, RecordError> {
+        let record: Json = serde_json::from_str(text).map_err(|e| {
+            RecordError::new(None, format!("not valid JSON ({} at line {} column {})", json_error_kind(&e), e.line(), e.column()))
+        })?;
+        self.evaluate_with(&record, options)
+    }
+
+    fn run<T: Tracer>(&self, json: &Json, options: &Options, tracer: T) -> Result<Decision, RecordError> {
+        let program = &self.inner.program;
+        let Some((_, record_type)) = program.input.clone() else {
+            return Err(RecordError::new(None, "the policy declares no input".into()));
+        };
+        let input = record::decode_input(program, json, record_type)?;
+        let as_at = match options.as_at {
+            Some(d) => d,
+            None => self.default_as_at(&input)?,
+        };
+        let params = self.params_at(as_at)?;
+        let mut ev = Eval::new(program, input, params, tracer);
+        let mut outputs = Map::new();
+        let mut missing = Vec::new();
+        let mut reasons = Vec::new();
+        for (i, d) in program.decisions.iter().enumerate() {
+            let (v, steps) = ev.decision(i as u32);
+            if matches!(v, Value::Unknown(_) | Value::Range { .. }) {
+                missing.extend(v.missing().paths().iter().map(path_key));
+            }
+            let json = to_json(program, &v, &d.value.ty);
+            if T::ON {
+                reasons.push(DecisionReason {
+                    name: d.name.clone(),
+                    label: d.label.clone(),
+                    shown: shown_decision(program, &v, &d.value.ty),
+                    value: json.clone(),
+                    because: explain::reasons(program, &self.inner.files, &steps),
+                });
+            }
+            outputs.insert(d.name.clone(), json);
+        }
+        missing.sort();
+        missing.dedup();
+        let explanation = T::ON.then(|| {
+            let groups = program
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(gi, g)| {
+                    let met = truth(&ev.group(gi as u32));
+                    let needs = g
+                        .needs
+                        .iter()
+                        .filter_map(|&ni| {
+                            let n = program.needs.get(ni as usize)?;
+                            let (v, steps) = ev.need(ni);
+                            Some(NeedReason {
+                                id: n.id.to_string(),
+                                label: n.label.clone(),
+                                source: n.source.clone().or_else(|| g.source.clone()),
+                                level: n.level.and_then(|l| {
+                                    let scale = program.need_scale?;
+                                    program.scales.get(scale as usize)?.values.get(l as usize).map(|v| v.to_string())
+                                }),
+                                met: truth(&v),
+                                missing: explain::missing_of(&v),
+                                because: explain::reasons(program, &self.inner.files, &steps),
+                            })
+                        })
+                        .collect();
+                    GroupReason { id: g.id.to_string(), label: g.label.clone(), source: g.source.clone(), met, needs }
+                })
+                .collect();
+            Explanation { decisions: reasons, groups }
+        });
+        Ok(Decision {
+            id: record_id(json),
+            outputs,
+            missing: missing.iter().map(|k| render_path(k)).collect(),
+            as_at,
+            policy: PolicyStamp {
+                name: self.inner.header.name.clone(),
+                version: self.inner.header.version.clone(),
+                hash: self.inner.hash.clone(),
+            },
+            explanation,
+        })
+    }
+
+    fn default_as_at(&self, input: &Value) -> Result<NaiveDate, RecordError> {
+        let program = &self.inner.program;
+        let Some((expr, locals)) = &program.as_at else { return Ok(today()) };
+        let mut ev = Eval::new(program, input.clone(), Vec::new(), NoTrace);
+        match ev.top(expr, *locals).0 {
+            Value::Date(d) => Ok(d),
+            v => {
+                let paths: Vec<String> = v.missing().paths().iter().map(|p| p.to_string()).collect();
+                Err(RecordError::new(paths.first().cloned(), "the as-at date is unknown for this record".into()))
+            }
+        }
+    }
+
+    /// The value of each param in force on `as_at`.
+    fn params_at(&self, as_at: NaiveDate) -> Result<Vec<Value>, RecordError> {
+        self.inner
+            .program
+            .params
+            .iter()
+            .map(|p| {
+                let mut current = None;
+                for (from, v) in &p.values {
+                    if from.is_none_or(|f| f <= as_at) {
+                        current = Some(v.clone());
+                    }
+                }
+                current.ok_or_else(|| {
+                    let first = p.values.first().and_then(|(f, _)| *f).map(|d| d.to_string()).unwrap_or_default();
+                    RecordError::new(None, format!("no value of `{}` is in force on {as_at} (the first is from {first})", p.name))
+                })
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy").field("name", &self.name()).field("version", &self.version()).field("hash", &self.content_hash()).finish()
+    }
+}
+
+impl std::str::FromStr for Policy {
+    type Err = LoadError;
+    /// Loads a policy from text, named `<policy>` in diagnostics.
+    fn from_str(text: &str) -> Result<Policy, LoadError> {
+        Policy::from_source("<policy>", text)
+    }
+}
+
+fn truth(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+/// The record's `id`, for output rows and errors.
+pub(crate) fn record_id(json: &Json) -> Option<String> {
+    match json.get("id")? {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "it ends too soon",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+fn today() -> NaiveDate {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0);
+    NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|epoch| epoch.checked_add_days(chrono::Days::new(days)))
+        .unwrap_or_default()
+}
+
+/// A decision's value in the output JSON: unknown is `null`; lists hold their certain members.
+pub(crate) fn to_json(program: &Program, v: &Value, ty: &Type) -> Json {
+    match v {
+        Value::Unknown(_) | Value::Range { .. } | Value::Record(_) => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Num(d) => serde_json::from_str(&d.normalize().to_string()).unwrap_or(Json::Null),
+        Value::Text(t) => Json::String(t.to_string()),
+        Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        Value::Duration(d) => Json::String(d.to_string()),
+        Value::Symbol(_) | Value::Group(_) | Value::Need(_) => Json::String(explain::show(program, v, ty)),
+        Value::List(l) => {
+            let elem = ty.element().cloned().unwrap_or(Type::Error);
+            let certain = |i: usize| l.maybe.as_ref().is_none_or(|m| m.get(i).is_none_or(Option::is_none));
+            Json::Array(l.items.iter().enumerate().filter(|(i, _)| certain(*i)).map(|(_, x)| to_json(program, x, &elem)).collect())
+        }
+    }
+}
+
+fn shown_decision(program: &Program, v: &Value, ty: &Type) -> String {
+    match v {
+        Value::Bool(true) => "YES".into(),
+        Value::Bool(false) => "NO".into(),
+        Value::Unknown(_) | Value::Range { .. } => {
+            let missing = explain::missing_of(v);
+            if missing.is_empty() {
+                "UNDETERMINED".into()
+            } else {
+                format!("UNDETERMINED (missing: {})", missing.join(", "))
+            }
+        }
+        Value::List(_) => {
+            let items = to_json(program, v, ty);
+            let names: Vec<String> = items.as_array().map_or_else(Vec::new, |a| a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect());
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        }
+        other => explain::show(program, other, ty),
+    }
+}

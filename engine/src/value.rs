@@ -1,0 +1,376 @@
+//! Runtime values and the three-valued logic over them.
+//!
+//! Every value may be *unknown*. An unknown remembers which record paths made it unknown
+//! ([`Missing`]), so an undetermined decision can say which fields would settle it.
+
+use chrono::{Datelike, Months, NaiveDate};
+use rust_decimal::Decimal;
+use std::fmt;
+use std::sync::Arc;
+
+/// Where a value sits in the input record: `members[2].education.attendance_pct`.
+#[derive(Debug)]
+pub(crate) struct PathNode {
+    parent: Option<Path>,
+    segment: Segment,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Root,
+    Field(Arc<str>),
+    Index(usize),
+}
+
+pub(crate) type Path = Arc<PathNode>;
+
+pub(crate) fn root_path() -> Path {
+    Arc::new(PathNode { parent: None, segment: Segment::Root })
+}
+
+pub(crate) fn field_path(parent: &Path, name: &Arc<str>) -> Path {
+    Arc::new(PathNode { parent: Some(parent.clone()), segment: Segment::Field(name.clone()) })
+}
+
+pub(crate) fn index_path(parent: &Path, index: usize) -> Path {
+    Arc::new(PathNode { parent: Some(parent.clone()), segment: Segment::Index(index) })
+}
+
+/// One segment of a rendered path, for sorting paths naturally (`members[2]` before `members[10]`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum PathKey {
+    Field(Arc<str>),
+    Index(usize),
+}
+
+pub(crate) fn path_key(path: &Path) -> Vec<PathKey> {
+    let mut keys = Vec::new();
+    let mut node = Some(path);
+    while let Some(n) = node {
+        match &n.segment {
+            Segment::Root => {}
+            Segment::Field(f) => keys.push(PathKey::Field(f.clone())),
+            Segment::Index(i) => keys.push(PathKey::Index(*i)),
+        }
+        node = n.parent.as_ref();
+    }
+    keys.reverse();
+    keys
+}
+
+pub(crate) fn render_path(keys: &[PathKey]) -> String {
+    let mut s = String::new();
+    for k in keys {
+        match k {
+            PathKey::Field(f) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(f);
+            }
+            PathKey::Index(i) => {
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
+            }
+        }
+    }
+    s
+}
+
+impl fmt::Display for PathNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys = Vec::new();
+        let mut node = Some(self);
+        while let Some(n) = node {
+            match &n.segment {
+                Segment::Root => {}
+                Segment::Field(x) => keys.push(PathKey::Field(x.clone())),
+                Segment::Index(i) => keys.push(PathKey::Index(*i)),
+            }
+            node = n.parent.as_deref();
+        }
+        keys.reverse();
+        f.write_str(&render_path(&keys))
+    }
+}
+
+/// Why a value is unknown: the record paths that, once known, could settle it.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Missing {
+    /// Unknown for no record field (e.g. `min of` an empty list).
+    #[default]
+    None,
+    /// Read straight from this path; a field read on it extends the path.
+    At(Path),
+    /// Several causes, merged by an operator.
+    Set(Arc<Vec<Path>>),
+}
+
+impl Missing {
+    pub(crate) fn paths(&self) -> &[Path] {
+        match self {
+            Missing::None => &[],
+            Missing::At(p) => std::slice::from_ref(p),
+            Missing::Set(v) => v,
+        }
+    }
+
+    pub(crate) fn union(&self, other: &Missing) -> Missing {
+        match (self, other) {
+            (Missing::None, x) | (x, Missing::None) => x.clone().settled(),
+            _ => {
+                let mut v: Vec<Path> = self.paths().to_vec();
+                for p in other.paths() {
+                    if !v.iter().any(|q| Arc::ptr_eq(p, q)) {
+                        v.push(p.clone());
+                    }
+                }
+                Missing::Set(Arc::new(v))
+            }
+        }
+    }
+
+    /// The same causes, no longer extendable by field reads.
+    pub(crate) fn settled(self) -> Missing {
+        match self {
+            Missing::At(p) => Missing::Set(Arc::new(vec![p])),
+            other => other,
+        }
+    }
+}
+
+/// A duration as written: months (years are 12 months) and days (weeks are 7 days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Duration {
+    pub months: u32,
+    pub days: u32,
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        match (self.months, self.days) {
+            (m, 0) if m % 12 == 0 && m > 0 => f.write_str(&unit(m / 12, "year", "years")),
+            (m, 0) => f.write_str(&unit(m, "month", "months")),
+            (0, d) if d % 7 == 0 && d > 0 => f.write_str(&unit(d / 7, "week", "weeks")),
+            (0, d) => f.write_str(&unit(d, "day", "days")),
+            (m, d) => write!(f, "{} {}", unit(m, "month", "months"), unit(d, "day", "days")),
+        }
+    }
+}
+
+/// An element list whose membership may itself be unknown: `children where age(it) < 5` holds a
+/// child of unknown age as a *maybe* member.
+#[derive(Debug, Default)]
+pub(crate) struct List {
+    pub items: Vec<Value>,
+    /// `None`: every item is certainly a member. Otherwise one entry per item: `None` certain,
+    /// `Some(missing)` uncertain.
+    pub maybe: Option<Vec<Option<Missing>>>,
+}
+
+impl List {
+    pub(crate) fn certain(items: Vec<Value>) -> List {
+        List { items, maybe: None }
+    }
+    /// Whether item `i` is a member: `Bool(true)` or unknown.
+    pub(crate) fn membership(&self, i: usize) -> Value {
+        match self.maybe.as_ref().and_then(|m| m.get(i)) {
+            Some(Some(missing)) => Value::Unknown(missing.clone()),
+            _ => Value::Bool(true),
+        }
+    }
+}
+
+/// A record read from the input: its path and one slot per declared field.
+#[derive(Debug)]
+pub(crate) struct Record {
+    pub path: Path,
+    /// Which declared record type this is.
+    pub record: u32,
+    pub fields: Box<[Value]>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Value {
+    Unknown(Missing),
+    Bool(bool),
+    /// Numbers, percentages and money alike: exact decimals.
+    Num(Decimal),
+    /// A count not yet settled: at least `lo`, at most `hi` (`count of` over maybe-members).
+    Range { lo: u32, hi: u32, missing: Missing },
+    Text(Arc<str>),
+    Date(NaiveDate),
+    Duration(Duration),
+    /// An enum value or scale level, by position in its declaration.
+    Symbol(u32),
+    /// A group or need, by index.
+    Group(u32),
+    Need(u32),
+    Record(Arc<Record>),
+    List(Arc<List>),
+}
+
+impl Value {
+    pub(crate) fn unknown() -> Value {
+        Value::Unknown(Missing::None)
+    }
+    pub(crate) fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+    pub(crate) fn missing(&self) -> Missing {
+        match self {
+            Value::Unknown(m) => m.clone(),
+            Value::Range { missing, .. } => missing.clone(),
+            _ => Missing::None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Kleene logic
+
+/// `false and x = false`; `true and x = x`; otherwise unknown, with both causes.
+pub(crate) fn and(a: Value, b: impl FnOnce() -> Value) -> Value {
+    match a {
+        Value::Bool(false) => a,
+        Value::Bool(true) => b(),
+        Value::Unknown(ma) => match b() {
+            Value::Bool(false) => Value::Bool(false),
+            Value::Unknown(mb) => Value::Unknown(ma.union(&mb)),
+            _ => Value::Unknown(ma.settled()),
+        },
+        _ => Value::unknown(),
+    }
+}
+
+/// `true or x = true`; `false or x = x`; otherwise unknown, with both causes.
+pub(crate) fn or(a: Value, b: impl FnOnce() -> Value) -> Value {
+    match a {
+        Value::Bool(true) => a,
+        Value::Bool(false) => b(),
+        Value::Unknown(ma) => match b() {
+            Value::Bool(true) => Value::Bool(true),
+            Value::Unknown(mb) => Value::Unknown(ma.union(&mb)),
+            _ => Value::Unknown(ma.settled()),
+        },
+        _ => Value::unknown(),
+    }
+}
+
+pub(crate) fn not(a: Value) -> Value {
+    match a {
+        Value::Bool(b) => Value::Bool(!b),
+        Value::Unknown(m) => Value::Unknown(m.settled()),
+        _ => Value::unknown(),
+    }
+}
+
+// ---------------------------------------------------------------- dates
+
+/// Completed years from `from` to `to`: a person's age on `to`. A 29 February birthday falls on
+/// 1 March in other years, as for legal ages in England.
+pub(crate) fn years_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    let mut years = i64::from(to.year()) - i64::from(from.year());
+    if (to.month(), to.day()) < (from.month(), from.day()) {
+        years -= 1;
+    }
+    years
+}
+
+/// Completed months from `from` to `to`: the largest n with `from + n months <= to`, month
+/// arithmetic clamped to month ends (31 January + 1 month = 28 or 29 February).
+pub(crate) fn months_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    let sign = if to >= from { 1 } else { -1 };
+    let (a, b) = if sign > 0 { (from, to) } else { (to, from) };
+    let mut months = (i64::from(b.year()) - i64::from(a.year())) * 12 + i64::from(b.month()) - i64::from(a.month());
+    while months > 0 && add_months(a, months as u32).is_none_or(|d| d > b) {
+        months -= 1;
+    }
+    sign * months
+}
+
+pub(crate) fn add_months(d: NaiveDate, months: u32) -> Option<NaiveDate> {
+    d.checked_add_months(Months::new(months))
+}
+
+pub(crate) fn add_duration(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
+    add_months(d, dur.months)?.checked_add_days(chrono::Days::new(u64::from(dur.days)))
+}
+
+pub(crate) fn sub_duration(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
+    d.checked_sub_months(Months::new(dur.months))?.checked_sub_days(chrono::Days::new(u64::from(dur.days)))
+}
+
+/// Parses `YYYY-MM-DD` strictly: four-digit year 0001–9999, a real calendar day.
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        if !part.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    if y == 0 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+}
+
+/// Parses a decimal written in a policy or a record: `90`, `89.99`, `1e3`.
+pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
+    if s.contains(['e', 'E']) {
+        Decimal::from_scientific(s).ok()
+    } else {
+        s.parse::<Decimal>().ok().or_else(|| Decimal::from_str_exact(s).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).expect("test date")
+    }
+
+    #[test]
+    fn age_turns_on_the_birthday_and_leap_day_birthdays_on_1_march() {
+        assert_eq!(years_between(d("2019-03-15"), d("2024-03-14")), 4);
+        assert_eq!(years_between(d("2019-03-15"), d("2024-03-15")), 5);
+        assert_eq!(years_between(d("2008-02-29"), d("2025-02-28")), 16);
+        assert_eq!(years_between(d("2008-02-29"), d("2025-03-01")), 17);
+        assert_eq!(years_between(d("2008-02-29"), d("2024-02-29")), 16);
+    }
+
+    #[test]
+    fn months_clamp_to_month_end() {
+        assert_eq!(months_between(d("2024-01-31"), d("2024-02-29")), 1);
+        assert_eq!(months_between(d("2023-01-31"), d("2023-02-27")), 0);
+        assert_eq!(months_between(d("2023-01-31"), d("2023-02-28")), 1);
+        assert_eq!(months_between(d("2024-02-29"), d("2023-02-28")), -12);
+        let twelve = Duration { months: 12, days: 0 };
+        assert_eq!(sub_duration(d("2024-02-29"), twelve), Some(d("2023-02-28")));
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2023-02-30").is_none());
+        assert!(parse_date("0000-01-01").is_none());
+        assert!(parse_date("2023-2-03").is_none());
+        assert!(parse_date("2024-02-29").is_some());
+        assert!(parse_date("+002-02-29").is_none());
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        assert!(parse_decimal("89.99").expect("dec") < parse_decimal("90").expect("dec"));
+        assert_eq!(parse_decimal("90.00"), parse_decimal("90"));
+        assert_eq!(parse_decimal("1e2"), parse_decimal("100"));
+    }
+}
