@@ -25,7 +25,8 @@ pub(crate) struct Args {
 }
 
 fn parse_date(s: &str) -> Result<earlyhelp::NaiveDate, String> {
-    earlyhelp::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+    earlyhelp::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
 /// Lines are evaluated in chunks of this many, in parallel, and written in order.
@@ -50,11 +51,20 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             }
         }
     };
-    let options = Options { as_at: args.as_at, explain: args.explain };
+    let options = Options {
+        as_at: args.as_at,
+        explain: args.explain,
+    };
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut sink = Sink { out, rows: 0, failed: 0, policy: &policy, options: &options };
+    let mut sink = Sink {
+        out,
+        rows: 0,
+        failed: 0,
+        policy: &policy,
+        options: &options,
+    };
     let result = read_records(&mut reader, &mut sink);
     if let Err(e) = result.and_then(|()| sink.out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -82,7 +92,10 @@ impl<W: Write> Sink<'_, W> {
     /// Evaluates a chunk of numbered lines in parallel and writes the rows in order.
     fn emit(&mut self, chunk: &[(usize, String)]) -> std::io::Result<()> {
         let (policy, options) = (self.policy, self.options);
-        let results: Vec<(String, bool)> = chunk.par_iter().map(|(n, line)| row(policy, *n, line, options)).collect();
+        let results: Vec<(String, bool)> = chunk
+            .par_iter()
+            .map(|(n, line)| row(policy, *n, line, options))
+            .collect();
         for (r, ok) in results {
             self.rows += 1;
             self.failed += usize::from(!ok);
@@ -94,14 +107,25 @@ impl<W: Write> Sink<'_, W> {
 }
 
 /// JSON Lines, streamed in chunks; or, when the input starts with `[`, one JSON array.
-fn read_records<W: Write>(reader: &mut impl BufRead, sink: &mut Sink<'_, W>) -> std::io::Result<()> {
-    let first = reader.fill_buf()?.iter().copied().find(|b| !b.is_ascii_whitespace());
+fn read_records<W: Write>(
+    reader: &mut impl BufRead,
+    sink: &mut Sink<'_, W>,
+) -> std::io::Result<()> {
+    let first = reader
+        .fill_buf()?
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace());
     if first == Some(b'[') {
         let mut text = String::new();
         reader.read_to_string(&mut text)?;
         return match serde_json::from_str::<Vec<Json>>(&text) {
             Ok(records) => {
-                let chunk: Vec<(usize, String)> = records.iter().enumerate().map(|(i, r)| (i + 1, r.to_string())).collect();
+                let chunk: Vec<(usize, String)> = records
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (i + 1, r.to_string()))
+                    .collect();
                 sink.emit(&chunk)
             }
             Err(e) => {
@@ -121,7 +145,9 @@ fn read_records<W: Write>(reader: &mut impl BufRead, sink: &mut Sink<'_, W>) -> 
             break;
         }
         line_no += 1;
-        let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+        let line = String::from_utf8_lossy(&buf)
+            .trim_end_matches(['\n', '\r'])
+            .to_string();
         lines.push((line_no, line));
         if lines.len() == CHUNK {
             sink.emit(&lines)?;
@@ -134,10 +160,16 @@ fn read_records<W: Write>(reader: &mut impl BufRead, sink: &mut Sink<'_, W>) -> 
 /// One output row: the decision, or `{"id", "line", "error"}`; and whether it succeeded.
 fn row(policy: &Policy, line_no: usize, line: &str, options: &Options) -> (String, bool) {
     if line.trim().is_empty() {
-        return (json!({"id": null, "line": line_no, "error": "empty line"}).to_string(), false);
+        return (
+            json!({"id": null, "line": line_no, "error": "empty line"}).to_string(),
+            false,
+        );
     }
     match policy.evaluate_json(line, options) {
         Ok(d) => (d.to_json().to_string(), true),
-        Err(e) => (json!({"id": e.id, "line": line_no, "error": e.to_string()}).to_string(), false),
+        Err(e) => (
+            json!({"id": e.id, "line": line_no, "error": e.to_string()}).to_string(),
+            false,
+        ),
     }
 }

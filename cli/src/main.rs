@@ -28,6 +28,13 @@ enum Command {
     ///
     /// Example: earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl
     Eval(eval::Args),
+    /// Run the `test` blocks of policies: files, or folders searched for `.policy` files.
+    ///
+    /// Example: earlyhelp test policies/
+    Test {
+        #[arg(default_value = "policies")]
+        paths: Vec<PathBuf>,
+    },
     /// Write synthetic families in the reference record shape, as JSON Lines.
     ///
     /// Example: earlyhelp synth --families 1000 --seed 7 > families.jsonl
@@ -49,7 +56,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { files } => check(&files),
         Command::Eval(args) => eval::run(&args),
-        Command::Synth { families, seed, missing } => synth(families, seed, missing),
+        Command::Test { paths } => test(&paths),
+        Command::Synth {
+            families,
+            seed,
+            missing,
+        } => synth(families, seed, missing),
     }
 }
 
@@ -61,7 +73,12 @@ fn check(files: &[PathBuf]) -> ExitCode {
                 for w in policy.warnings() {
                     eprintln!("{w}");
                 }
-                eprintln!("{}: ok ({} warning{})", file.display(), policy.warnings().len(), plural(policy.warnings().len()));
+                eprintln!(
+                    "{}: ok ({} warning{})",
+                    file.display(),
+                    policy.warnings().len(),
+                    plural(policy.warnings().len())
+                );
             }
             Err(e) => {
                 eprintln!("{e}");
@@ -75,6 +92,60 @@ fn check(files: &[PathBuf]) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn test(paths: &[PathBuf]) -> ExitCode {
+    let mut files = Vec::new();
+    for p in paths {
+        collect_policies(p, &mut files);
+    }
+    let (mut passed, mut failed, mut broken) = (0, 0, 0);
+    for file in &files {
+        match Policy::from_file(file) {
+            Ok(policy) => {
+                let report = policy.run_tests();
+                if report.results.is_empty() {
+                    continue;
+                }
+                print!("{report}");
+                passed += report.passed();
+                failed += report.failed();
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                broken += 1;
+            }
+        }
+    }
+    println!("\ntotal: {passed} passed, {failed} failed");
+    if broken > 0 {
+        eprintln!("{broken} file{} did not load", plural(broken));
+    }
+    if failed > 0 || broken > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Policy files under `path`, in a stable order.
+fn collect_policies(path: &std::path::Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() || e.extension().is_some_and(|x| x == "policy") {
+                collect_policies(&e, out);
+            }
+        }
+    } else {
+        out.push(path.to_path_buf());
     }
 }
 

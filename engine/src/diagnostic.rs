@@ -91,7 +91,10 @@ impl Finding {
         }
     }
     pub(crate) fn warning(loc: crate::ir::Loc, message: impl Into<String>) -> Finding {
-        Finding { severity: Severity::Warning, ..Finding::error(loc, message) }
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(loc, message)
+        }
     }
     pub(crate) fn label(mut self, label: impl Into<String>) -> Finding {
         self.label = Some(label.into());
@@ -130,12 +133,33 @@ pub(crate) fn render(finding: &Finding, files: &[SourceFile]) -> Diagnostic {
     let (line, column) = line_col(text, finding.start);
     let (end_line, end_column) = line_col(text, finding.end.max(finding.start));
     let gutter = " ".repeat(line.to_string().len());
-    let source_line = text.lines().nth(line - 1).unwrap_or("").trim_end_matches('\r');
+    let source_line = text
+        .lines()
+        .nth(line - 1)
+        .unwrap_or("")
+        .trim_end_matches('\r');
     // The caret covers the span on its first line, at least one character.
-    let width = if end_line == line { end_column.saturating_sub(column).max(1) } else { 1 };
-    let width = width.min(source_line.chars().count().saturating_sub(column - 1).max(1));
-    let lead: String = source_line.chars().take(column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-    let mut snippet = format!("{gutter} |\n{line} | {source_line}\n{gutter} | {lead}{}", "^".repeat(width));
+    let width = if end_line == line {
+        end_column.saturating_sub(column).max(1)
+    } else {
+        1
+    };
+    let width = width.min(
+        source_line
+            .chars()
+            .count()
+            .saturating_sub(column - 1)
+            .max(1),
+    );
+    let lead: String = source_line
+        .chars()
+        .take(column - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let mut snippet = format!(
+        "{gutter} |\n{line} | {source_line}\n{gutter} | {lead}{}",
+        "^".repeat(width)
+    );
     if let Some(label) = &finding.label {
         snippet.push(' ');
         snippet.push_str(label);
@@ -176,13 +200,20 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Suggests the closest of `candidates` to a misspelt `name`, if one is close enough.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
         .filter(|c| *c != name)
         .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= limit || (c.contains(name) && name.len() >= 3) || (name.contains(c) && c.len() >= 3))
+        .filter(|(d, c)| {
+            *d <= limit
+                || (c.contains(name) && name.len() >= 3)
+                || (name.contains(c) && c.len() >= 3)
+        })
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
@@ -208,8 +239,14 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let names = ["attendance_pct", "suspensions", "sen"];
-        assert_eq!(did_you_mean("attendance", names).as_deref(), Some("did you mean `attendance_pct`?"));
-        assert_eq!(did_you_mean("suspension", names).as_deref(), Some("did you mean `suspensions`?"));
+        assert_eq!(
+            did_you_mean("attendance", names).as_deref(),
+            Some("did you mean `attendance_pct`?")
+        );
+        assert_eq!(
+            did_you_mean("suspension", names).as_deref(),
+            Some("did you mean `suspensions`?")
+        );
         assert_eq!(did_you_mean("zzz", names), None);
     }
 

@@ -4,7 +4,7 @@
 
 use crate::eval::Step;
 use crate::ir::{Program, Type};
-use crate::value::{render_path, path_key, Value};
+use crate::value::{path_key, render_path, Value};
 use serde_json::{json, Value as Json};
 use std::fmt::Write as _;
 
@@ -56,7 +56,11 @@ pub(crate) struct Reason {
     pub because: Vec<Reason>,
 }
 
-pub(crate) fn reasons(program: &Program, sources: &[crate::diagnostic::SourceFile], steps: &[Step]) -> Vec<Reason> {
+pub(crate) fn reasons(
+    program: &Program,
+    sources: &[crate::diagnostic::SourceFile],
+    steps: &[Step],
+) -> Vec<Reason> {
     steps.iter().map(|s| reason(program, sources, s)).collect()
 }
 
@@ -82,7 +86,13 @@ fn reason(program: &Program, sources: &[crate::diagnostic::SourceFile], s: &Step
         (None, Type::Bool) => None,
         (None, ty) => Some(show(program, &s.value, ty)),
     };
-    Reason { text, holds, detail, missing: missing_of(&s.value), because: reasons(program, sources, &s.children) }
+    Reason {
+        text,
+        holds,
+        detail,
+        missing: missing_of(&s.value),
+        because: reasons(program, sources, &s.children),
+    }
 }
 
 /// The binder of a quantifier's text: `any c in children: …` → `c`.
@@ -116,13 +126,28 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::Duration(d) => d.to_string(),
         Value::Symbol(i) => symbol(program, ty, *i).unwrap_or_else(|| i.to_string()),
-        Value::Group(g) => program.groups.get(*g as usize).map_or_else(String::new, |g| g.id.to_string()),
-        Value::Need(n) => program.needs.get(*n as usize).map_or_else(String::new, |n| n.id.to_string()),
+        Value::Group(g) => program
+            .groups
+            .get(*g as usize)
+            .map_or_else(String::new, |g| g.id.to_string()),
+        Value::Need(n) => program
+            .needs
+            .get(*n as usize)
+            .map_or_else(String::new, |n| n.id.to_string()),
         Value::Record(r) => element_name(program, &Value::Record(r.clone())),
         Value::List(l) => {
             let elem = ty.element().cloned().unwrap_or(Type::Error);
-            let shown: Vec<String> = l.items.iter().take(6).map(|x| show(program, x, &elem)).collect();
-            let more = if l.items.len() > 6 { format!(", … {} in all", l.items.len()) } else { String::new() };
+            let shown: Vec<String> = l
+                .items
+                .iter()
+                .take(6)
+                .map(|x| show(program, x, &elem))
+                .collect();
+            let more = if l.items.len() > 6 {
+                format!(", … {} in all", l.items.len())
+            } else {
+                String::new()
+            };
             format!("[{}{more}]", shown.join(", "))
         }
     }
@@ -142,7 +167,10 @@ fn symbol(program: &Program, ty: &Type, i: u32) -> Option<String> {
 pub(crate) fn element_name(program: &Program, v: &Value) -> String {
     match v {
         Value::Record(r) => {
-            let id_slot = program.records.get(r.record as usize).and_then(|d| d.fields.iter().position(|f| &*f.name == "id"));
+            let id_slot = program
+                .records
+                .get(r.record as usize)
+                .and_then(|d| d.fields.iter().position(|f| &*f.name == "id"));
             match id_slot.and_then(|i| r.fields.get(i)) {
                 Some(Value::Text(t)) => t.to_string(),
                 _ => r.path.to_string(),
@@ -221,7 +249,11 @@ impl Explanation {
                     continue;
                 }
                 let mark = if n.met == Some(true) { "✓" } else { "?" };
-                let level = n.level.as_ref().map(|l| format!(" [{l}]")).unwrap_or_default();
+                let level = n
+                    .level
+                    .as_ref()
+                    .map(|l| format!(" [{l}]"))
+                    .unwrap_or_default();
                 let _ = writeln!(out, "      {mark} {}{level}", n.label);
                 if let Some(source) = &n.source {
                     let _ = writeln!(out, "          source: {source}");
@@ -234,7 +266,12 @@ impl Explanation {
                 }
             }
         }
-        let unmet: Vec<&str> = self.groups.iter().filter(|g| g.met == Some(false)).map(|g| g.label.as_str()).collect();
+        let unmet: Vec<&str> = self
+            .groups
+            .iter()
+            .filter(|g| g.met == Some(false))
+            .map(|g| g.label.as_str())
+            .collect();
         if !unmet.is_empty() {
             let _ = writeln!(out, "  ✗ not met: {}", unmet.join("; "));
         }
@@ -253,7 +290,10 @@ fn reason_json(r: &Reason) -> Json {
         o.insert("missing".into(), json!(r.missing));
     }
     if !r.because.is_empty() {
-        o.insert("because".into(), Json::Array(r.because.iter().map(reason_json).collect()));
+        o.insert(
+            "because".into(),
+            Json::Array(r.because.iter().map(reason_json).collect()),
+        );
     }
     Json::Object(o)
 }

@@ -38,7 +38,10 @@ pub(crate) enum Type {
 
 impl Type {
     pub(crate) fn is_numeric(&self) -> bool {
-        matches!(self, Type::Number | Type::Percent | Type::Money | Type::Error)
+        matches!(
+            self,
+            Type::Number | Type::Percent | Type::Money | Type::Error
+        )
     }
     pub(crate) fn is_ordered(&self) -> bool {
         self.is_numeric() || matches!(self, Type::Date | Type::Level(_) | Type::Duration)
@@ -226,9 +229,19 @@ pub(crate) enum Node {
     Need(u32),
     Group(u32),
     Decision(u32),
-    Field { base: Box<Expr>, index: u32, name: Arc<str> },
-    Call { function: u32, args: Vec<Expr> },
-    Builtin { builtin: Builtin, args: Vec<Expr> },
+    Field {
+        base: Box<Expr>,
+        index: u32,
+        name: Arc<str>,
+    },
+    Call {
+        function: u32,
+        args: Vec<Expr>,
+    },
+    Builtin {
+        builtin: Builtin,
+        args: Vec<Expr>,
+    },
     List(Vec<Expr>),
     Not(Box<Expr>),
     Neg(Box<Expr>),
@@ -237,15 +250,50 @@ pub(crate) enum Node {
     Compare(Cmp, Box<Expr>, Box<Expr>),
     Arith(Arith, Box<Expr>, Box<Expr>),
     /// date ± duration.
-    Shift { date: Box<Expr>, duration: Box<Expr>, subtract: bool },
+    Shift {
+        date: Box<Expr>,
+        duration: Box<Expr>,
+        subtract: bool,
+    },
     Between(Box<Expr>, Box<Expr>, Box<Expr>),
-    In { value: Box<Expr>, list: Box<Expr>, negated: bool },
-    Known { value: Box<Expr>, known: bool },
-    Within { date: Box<Expr>, duration: Box<Expr>, direction: Direction, anchor: Box<Expr> },
-    Filter { list: Box<Expr>, slot: u32, cond: Box<Expr> },
-    Quantifier { quant: Quant, list: Box<Expr>, slot: u32, filter: Option<Box<Expr>>, body: Box<Expr> },
-    Aggregate { agg: Agg, list: Box<Expr>, slot: u32, filter: Option<Box<Expr>>, body: Option<Box<Expr>> },
-    When { arms: Vec<(Expr, Expr)>, otherwise: Box<Expr> },
+    In {
+        value: Box<Expr>,
+        list: Box<Expr>,
+        negated: bool,
+    },
+    Known {
+        value: Box<Expr>,
+        known: bool,
+    },
+    Within {
+        date: Box<Expr>,
+        duration: Box<Expr>,
+        direction: Direction,
+        anchor: Box<Expr>,
+    },
+    Filter {
+        list: Box<Expr>,
+        slot: u32,
+        cond: Box<Expr>,
+    },
+    Quantifier {
+        quant: Quant,
+        list: Box<Expr>,
+        slot: u32,
+        filter: Option<Box<Expr>>,
+        body: Box<Expr>,
+    },
+    Aggregate {
+        agg: Agg,
+        list: Box<Expr>,
+        slot: u32,
+        filter: Option<Box<Expr>>,
+        body: Option<Box<Expr>>,
+    },
+    When {
+        arms: Vec<(Expr, Expr)>,
+        otherwise: Box<Expr>,
+    },
     Otherwise(Box<Expr>, Box<Expr>),
     Highest(u32),
     MetGroups,
@@ -253,7 +301,10 @@ pub(crate) enum Node {
     AllGroups,
     AllNeeds,
     /// A property of a group or need: `n.level`, `g.met`.
-    Meta { base: Box<Expr>, meta: Meta },
+    Meta {
+        base: Box<Expr>,
+        meta: Meta,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

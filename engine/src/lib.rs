@@ -46,9 +46,11 @@ mod explain;
 mod ir;
 mod lower;
 mod policy;
+mod testing;
 mod value;
 
 pub use chrono::NaiveDate;
 pub use diagnostic::{Diagnostic, LoadError, Severity};
 pub use explain::Explanation;
 pub use policy::{Decision, DecisionInfo, Options, Policy, RecordError};
+pub use testing::{TestReport, TestResult};

@@ -45,14 +45,35 @@ fn fold(e: &mut Expr, constants: &[Option<Value>]) {
         }
         // `when <constant> then a else b`: keep only the branch that is taken.
         Node::When { arms, otherwise } => {
-            while let Some((Expr { node: Node::Const(Value::Bool(false)), .. }, _)) = arms.first() {
+            while let Some((
+                Expr {
+                    node: Node::Const(Value::Bool(false)),
+                    ..
+                },
+                _,
+            )) = arms.first()
+            {
                 arms.remove(0);
             }
-            if let Some((Expr { node: Node::Const(Value::Bool(true)), .. }, _)) = arms.first() {
+            if let Some((
+                Expr {
+                    node: Node::Const(Value::Bool(true)),
+                    ..
+                },
+                _,
+            )) = arms.first()
+            {
                 let (_, taken) = arms.remove(0);
                 *e = taken;
             } else if arms.is_empty() {
-                let taken = std::mem::replace(otherwise.as_mut(), Expr { node: Node::Const(Value::unknown()), ty: Type::Error, loc: Loc::default() });
+                let taken = std::mem::replace(
+                    otherwise.as_mut(),
+                    Expr {
+                        node: Node::Const(Value::unknown()),
+                        ty: Type::Error,
+                        loc: Loc::default(),
+                    },
+                );
                 *e = taken;
             }
         }
@@ -76,17 +97,30 @@ fn children(node: &mut Node) -> Vec<&mut Expr> {
         | Node::AllGroups
         | Node::AllNeeds => Vec::new(),
         Node::Field { base, .. } | Node::Meta { base, .. } => vec![base.as_mut()],
-        Node::Call { args, .. } | Node::Builtin { args, .. } | Node::List(args) => args.iter_mut().collect(),
+        Node::Call { args, .. } | Node::Builtin { args, .. } | Node::List(args) => {
+            args.iter_mut().collect()
+        }
         Node::Not(x) | Node::Neg(x) | Node::Known { value: x, .. } => vec![x.as_mut()],
-        Node::And(a, b) | Node::Or(a, b) | Node::Compare(_, a, b) | Node::Arith(_, a, b) | Node::Otherwise(a, b) => {
+        Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Compare(_, a, b)
+        | Node::Arith(_, a, b)
+        | Node::Otherwise(a, b) => {
             vec![a.as_mut(), b.as_mut()]
         }
         Node::Shift { date, duration, .. } => vec![date.as_mut(), duration.as_mut()],
         Node::Between(a, b, c) => vec![a.as_mut(), b.as_mut(), c.as_mut()],
         Node::In { value, list, .. } => vec![value.as_mut(), list.as_mut()],
-        Node::Within { date, duration, anchor, .. } => vec![date.as_mut(), duration.as_mut(), anchor.as_mut()],
+        Node::Within {
+            date,
+            duration,
+            anchor,
+            ..
+        } => vec![date.as_mut(), duration.as_mut(), anchor.as_mut()],
         Node::Filter { list, cond, .. } => vec![list.as_mut(), cond.as_mut()],
-        Node::Quantifier { list, filter, body, .. } => {
+        Node::Quantifier {
+            list, filter, body, ..
+        } => {
             let mut v = vec![list.as_mut()];
             if let Some(f) = filter {
                 v.push(f.as_mut());
@@ -94,7 +128,9 @@ fn children(node: &mut Node) -> Vec<&mut Expr> {
             v.push(body.as_mut());
             v
         }
-        Node::Aggregate { list, filter, body, .. } => {
+        Node::Aggregate {
+            list, filter, body, ..
+        } => {
             let mut v = vec![list.as_mut()];
             if let Some(f) = filter {
                 v.push(f.as_mut());

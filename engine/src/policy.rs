@@ -62,7 +62,11 @@ pub struct RecordError {
 
 impl RecordError {
     pub(crate) fn new(path: Option<String>, message: String) -> RecordError {
-        RecordError { id: None, path, message }
+        RecordError {
+            id: None,
+            path,
+            message,
+        }
     }
 }
 
@@ -124,13 +128,25 @@ impl Decision {
     /// `{"id", "outputs", "missing", "as_at", "policy": {"name", "version", "hash"}, "explanation"?}`.
     pub fn to_json(&self) -> Json {
         let mut o = Map::new();
-        o.insert("id".into(), self.id.clone().map_or(Json::Null, Json::String));
+        o.insert(
+            "id".into(),
+            self.id.clone().map_or(Json::Null, Json::String),
+        );
         o.insert("outputs".into(), Json::Object(self.outputs.clone()));
-        o.insert("missing".into(), self.missing.iter().cloned().map(Json::String).collect());
-        o.insert("as_at".into(), Json::String(self.as_at.format("%Y-%m-%d").to_string()));
+        o.insert(
+            "missing".into(),
+            self.missing.iter().cloned().map(Json::String).collect(),
+        );
+        o.insert(
+            "as_at".into(),
+            Json::String(self.as_at.format("%Y-%m-%d").to_string()),
+        );
         let mut p = Map::new();
         p.insert("name".into(), Json::String(self.policy.name.clone()));
-        p.insert("version".into(), self.policy.version.clone().map_or(Json::Null, Json::String));
+        p.insert(
+            "version".into(),
+            self.policy.version.clone().map_or(Json::Null, Json::String),
+        );
         p.insert("hash".into(), Json::String(self.policy.hash.clone()));
         o.insert("policy".into(), Json::Object(p));
         if let Some(e) = &self.explanation {
@@ -158,7 +174,12 @@ pub(crate) fn read_text(path: &Path) -> Result<String, String> {
         return Err(format!("the file is larger than {} MB", MAX / 1024 / 1024));
     }
     let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
-    String::from_utf8(bytes).map_err(|e| format!("the file is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the file is not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -194,16 +215,40 @@ impl Policy {
     /// Loads and checks a policy from text; `name` is how diagnostics refer to it. A policy given
     /// as text cannot `import` (use [`Policy::from_file`]).
     pub fn from_source(name: &str, text: &str) -> Result<Policy, LoadError> {
-        Policy::load(SourceFile { name: name.to_string(), text: text.to_string() }, &NoImports)
+        Policy::load(
+            SourceFile {
+                name: name.to_string(),
+                text: text.to_string(),
+            },
+            &NoImports,
+        )
     }
 
     fn load(main: SourceFile, loader: &dyn Loader) -> Result<Policy, LoadError> {
         // A byte-order mark and Windows line ends are only encoding noise.
-        let main = SourceFile { text: main.text.trim_start_matches('\u{feff}').to_string(), ..main };
+        let main = SourceFile {
+            text: main.text.trim_start_matches('\u{feff}').to_string(),
+            ..main
+        };
         let (checked, findings, files) = check::check(main, loader);
-        let mut diagnostics: Vec<Diagnostic> = findings.iter().map(|f| diagnostic::render(f, &files)).collect();
-        diagnostics.sort_by_key(|d| (!d.is_error(), d.file != files.first().map(|f| f.name.clone()).unwrap_or_default(), d.line, d.column));
-        let Some(Checked { mut program, header, tests }) = checked else {
+        let mut diagnostics: Vec<Diagnostic> = findings
+            .iter()
+            .map(|f| diagnostic::render(f, &files))
+            .collect();
+        diagnostics.sort_by_key(|d| {
+            (
+                !d.is_error(),
+                d.file != files.first().map(|f| f.name.clone()).unwrap_or_default(),
+                d.line,
+                d.column,
+            )
+        });
+        let Some(Checked {
+            mut program,
+            header,
+            tests,
+        }) = checked
+        else {
             return Err(LoadError { diagnostics });
         };
         crate::lower::lower(&mut program);
@@ -215,7 +260,16 @@ impl Policy {
             hasher.update([0]);
         }
         let hash = format!("sha256:{:x}", hasher.finalize());
-        Ok(Policy { inner: Arc::new(Inner { program, header, files, warnings: diagnostics, hash, tests }) })
+        Ok(Policy {
+            inner: Arc::new(Inner {
+                program,
+                header,
+                files,
+                warnings: diagnostics,
+                hash,
+                tests,
+            }),
+        })
     }
 
     /// The name in the policy header.
@@ -241,7 +295,11 @@ impl Policy {
     /// The decisions the policy gives, in order.
     pub fn decisions(&self) -> Vec<DecisionInfo> {
         let p = &self.inner.program;
-        let names = crate::ir::TypeNames { enums: &p.enums, records: &p.records, scales: &p.scales };
+        let names = crate::ir::TypeNames {
+            enums: &p.enums,
+            records: &p.records,
+            scales: &p.scales,
+        };
         p.decisions
             .iter()
             .map(|d| DecisionInfo {
@@ -276,8 +334,13 @@ impl Policy {
             }
         };
         // No panic crosses the library boundary: a bug becomes an error for this record.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-            .unwrap_or_else(|_| Err(RecordError::new(None, "internal error while evaluating this record".into())));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+                Err(RecordError::new(
+                    None,
+                    "internal error while evaluating this record".into(),
+                ))
+            });
         result.map_err(|mut e| {
             e.id = id;
             e
@@ -287,15 +350,31 @@ impl Policy {
     /// Evaluates one record given as JSON text.
     pub fn evaluate_json(&self, text: &str, options: &Options) -> Result<Decision, RecordError> {
         let record: Json = serde_json::from_str(text).map_err(|e| {
-            RecordError::new(None, format!("not valid JSON ({} at line {} column {})", json_error_kind(&e), e.line(), e.column()))
+            RecordError::new(
+                None,
+                format!(
+                    "not valid JSON ({} at line {} column {})",
+                    json_error_kind(&e),
+                    e.line(),
+                    e.column()
+                ),
+            )
         })?;
         self.evaluate_with(&record, options)
     }
 
-    fn run<T: Tracer>(&self, json: &Json, options: &Options, tracer: T) -> Result<Decision, RecordError> {
+    fn run<T: Tracer>(
+        &self,
+        json: &Json,
+        options: &Options,
+        tracer: T,
+    ) -> Result<Decision, RecordError> {
         let program = &self.inner.program;
         let Some((_, record_type)) = program.input.clone() else {
-            return Err(RecordError::new(None, "the policy declares no input".into()));
+            return Err(RecordError::new(
+                None,
+                "the policy declares no input".into(),
+            ));
         };
         let input = record::decode_input(program, json, record_type)?;
         let as_at = match options.as_at {
@@ -345,7 +424,12 @@ impl Policy {
                                 source: n.source.clone().or_else(|| g.source.clone()),
                                 level: n.level.and_then(|l| {
                                     let scale = program.need_scale?;
-                                    program.scales.get(scale as usize)?.values.get(l as usize).map(|v| v.to_string())
+                                    program
+                                        .scales
+                                        .get(scale as usize)?
+                                        .values
+                                        .get(l as usize)
+                                        .map(|v| v.to_string())
                                 }),
                                 met: truth(&v),
                                 missing: explain::missing_of(&v),
@@ -353,10 +437,19 @@ impl Policy {
                             })
                         })
                         .collect();
-                    GroupReason { id: g.id.to_string(), label: g.label.clone(), source: g.source.clone(), met, needs }
+                    GroupReason {
+                        id: g.id.to_string(),
+                        label: g.label.clone(),
+                        source: g.source.clone(),
+                        met,
+                        needs,
+                    }
                 })
                 .collect();
-            Explanation { decisions: reasons, groups }
+            Explanation {
+                decisions: reasons,
+                groups,
+            }
         });
         Ok(Decision {
             id: record_id(json),
@@ -374,13 +467,19 @@ impl Policy {
 
     fn default_as_at(&self, input: &Value) -> Result<NaiveDate, RecordError> {
         let program = &self.inner.program;
-        let Some((expr, locals)) = &program.as_at else { return Ok(today()) };
+        let Some((expr, locals)) = &program.as_at else {
+            return Ok(today());
+        };
         let mut ev = Eval::new(program, input.clone(), Vec::new(), NoTrace);
         match ev.top(expr, *locals).0 {
             Value::Date(d) => Ok(d),
             v => {
-                let paths: Vec<String> = v.missing().paths().iter().map(|p| p.to_string()).collect();
-                Err(RecordError::new(paths.first().cloned(), "the as-at date is unknown for this record".into()))
+                let paths: Vec<String> =
+                    v.missing().paths().iter().map(|p| p.to_string()).collect();
+                Err(RecordError::new(
+                    paths.first().cloned(),
+                    "the as-at date is unknown for this record".into(),
+                ))
             }
         }
     }
@@ -399,8 +498,19 @@ impl Policy {
                     }
                 }
                 current.ok_or_else(|| {
-                    let first = p.values.first().and_then(|(f, _)| *f).map(|d| d.to_string()).unwrap_or_default();
-                    RecordError::new(None, format!("no value of `{}` is in force on {as_at} (the first is from {first})", p.name))
+                    let first = p
+                        .values
+                        .first()
+                        .and_then(|(f, _)| *f)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default();
+                    RecordError::new(
+                        None,
+                        format!(
+                            "no value of `{}` is in force on {as_at} (the first is from {first})",
+                            p.name
+                        ),
+                    )
                 })
             })
             .collect()
@@ -409,7 +519,11 @@ impl Policy {
 
 impl fmt::Debug for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Policy").field("name", &self.name()).field("version", &self.version()).field("hash", &self.content_hash()).finish()
+        f.debug_struct("Policy")
+            .field("name", &self.name())
+            .field("version", &self.version())
+            .field("hash", &self.content_hash())
+            .finish()
     }
 }
 
@@ -465,11 +579,24 @@ pub(crate) fn to_json(program: &Program, v: &Value, ty: &Type) -> Json {
         Value::Text(t) => Json::String(t.to_string()),
         Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
         Value::Duration(d) => Json::String(d.to_string()),
-        Value::Symbol(_) | Value::Group(_) | Value::Need(_) => Json::String(explain::show(program, v, ty)),
+        Value::Symbol(_) | Value::Group(_) | Value::Need(_) => {
+            Json::String(explain::show(program, v, ty))
+        }
         Value::List(l) => {
             let elem = ty.element().cloned().unwrap_or(Type::Error);
-            let certain = |i: usize| l.maybe.as_ref().is_none_or(|m| m.get(i).is_none_or(Option::is_none));
-            Json::Array(l.items.iter().enumerate().filter(|(i, _)| certain(*i)).map(|(_, x)| to_json(program, x, &elem)).collect())
+            let certain = |i: usize| {
+                l.maybe
+                    .as_ref()
+                    .is_none_or(|m| m.get(i).is_none_or(Option::is_none))
+            };
+            Json::Array(
+                l.items
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| certain(*i))
+                    .map(|(_, x)| to_json(program, x, &elem))
+                    .collect(),
+            )
         }
     }
 }
@@ -488,7 +615,11 @@ fn shown_decision(program: &Program, v: &Value, ty: &Type) -> String {
         }
         Value::List(_) => {
             let items = to_json(program, v, ty);
-            let names: Vec<String> = items.as_array().map_or_else(Vec::new, |a| a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect());
+            let names: Vec<String> = items.as_array().map_or_else(Vec::new, |a| {
+                a.iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect()
+            });
             if names.is_empty() {
                 "none".into()
             } else {

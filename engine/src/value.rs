@@ -25,15 +25,24 @@ enum Segment {
 pub(crate) type Path = Arc<PathNode>;
 
 pub(crate) fn root_path() -> Path {
-    Arc::new(PathNode { parent: None, segment: Segment::Root })
+    Arc::new(PathNode {
+        parent: None,
+        segment: Segment::Root,
+    })
 }
 
 pub(crate) fn field_path(parent: &Path, name: &Arc<str>) -> Path {
-    Arc::new(PathNode { parent: Some(parent.clone()), segment: Segment::Field(name.clone()) })
+    Arc::new(PathNode {
+        parent: Some(parent.clone()),
+        segment: Segment::Field(name.clone()),
+    })
 }
 
 pub(crate) fn index_path(parent: &Path, index: usize) -> Path {
-    Arc::new(PathNode { parent: Some(parent.clone()), segment: Segment::Index(index) })
+    Arc::new(PathNode {
+        parent: Some(parent.clone()),
+        segment: Segment::Index(index),
+    })
 }
 
 /// One segment of a rendered path, for sorting paths naturally (`members[2]` before `members[10]`).
@@ -149,13 +158,19 @@ pub(crate) struct Duration {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let unit =
+            |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         match (self.months, self.days) {
             (m, 0) if m % 12 == 0 && m > 0 => f.write_str(&unit(m / 12, "year", "years")),
             (m, 0) => f.write_str(&unit(m, "month", "months")),
             (0, d) if d % 7 == 0 && d > 0 => f.write_str(&unit(d / 7, "week", "weeks")),
             (0, d) => f.write_str(&unit(d, "day", "days")),
-            (m, d) => write!(f, "{} {}", unit(m, "month", "months"), unit(d, "day", "days")),
+            (m, d) => write!(
+                f,
+                "{} {}",
+                unit(m, "month", "months"),
+                unit(d, "day", "days")
+            ),
         }
     }
 }
@@ -199,7 +214,11 @@ pub(crate) enum Value {
     /// Numbers, percentages and money alike: exact decimals.
     Num(Decimal),
     /// A count not yet settled: at least `lo`, at most `hi` (`count of` over maybe-members).
-    Range { lo: u32, hi: u32, missing: Missing },
+    Range {
+        lo: u32,
+        hi: u32,
+        missing: Missing,
+    },
     Text(Arc<str>),
     Date(NaiveDate),
     Duration(Duration),
@@ -283,7 +302,8 @@ pub(crate) fn years_between(from: NaiveDate, to: NaiveDate) -> i64 {
 pub(crate) fn months_between(from: NaiveDate, to: NaiveDate) -> i64 {
     let sign = if to >= from { 1 } else { -1 };
     let (a, b) = if sign > 0 { (from, to) } else { (to, from) };
-    let mut months = (i64::from(b.year()) - i64::from(a.year())) * 12 + i64::from(b.month()) - i64::from(a.month());
+    let mut months = (i64::from(b.year()) - i64::from(a.year())) * 12 + i64::from(b.month())
+        - i64::from(a.month());
     while months > 0 && add_months(a, months as u32).is_none_or(|d| d > b) {
         months -= 1;
     }
@@ -299,7 +319,8 @@ pub(crate) fn add_duration(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
 }
 
 pub(crate) fn sub_duration(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
-    d.checked_sub_months(Months::new(dur.months))?.checked_sub_days(chrono::Days::new(u64::from(dur.days)))
+    d.checked_sub_months(Months::new(dur.months))?
+        .checked_sub_days(chrono::Days::new(u64::from(dur.days)))
 }
 
 /// Parses `YYYY-MM-DD` strictly: four-digit year 0001–9999, a real calendar day.
@@ -327,7 +348,9 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     if s.contains(['e', 'E']) {
         Decimal::from_scientific(s).ok()
     } else {
-        s.parse::<Decimal>().ok().or_else(|| Decimal::from_str_exact(s).ok())
+        s.parse::<Decimal>()
+            .ok()
+            .or_else(|| Decimal::from_str_exact(s).ok())
     }
 }
 
@@ -354,7 +377,10 @@ mod tests {
         assert_eq!(months_between(d("2023-01-31"), d("2023-02-27")), 0);
         assert_eq!(months_between(d("2023-01-31"), d("2023-02-28")), 1);
         assert_eq!(months_between(d("2024-02-29"), d("2023-02-28")), -12);
-        let twelve = Duration { months: 12, days: 0 };
+        let twelve = Duration {
+            months: 12,
+            days: 0,
+        };
         assert_eq!(sub_duration(d("2024-02-29"), twelve), Some(d("2023-02-28")));
     }
 

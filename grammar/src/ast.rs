@@ -284,7 +284,11 @@ pub enum ExpectKind {
     /// `expect eligible is true`, `expect headlines are [education, health]`.
     Decision { name: Ident, value: Expected },
     /// `expect need persistent_absence is met`.
-    Need { subject: NeedSubject, id: Ident, state: MetState },
+    Need {
+        subject: NeedSubject,
+        id: Ident,
+        state: MetState,
+    },
     /// `expect missing are ["members[0].date_of_birth"]`.
     Missing(Json),
     /// `expect error "wrong type"`: the record is rejected with a message containing this text.
@@ -396,21 +400,52 @@ pub enum ExprKind {
     /// `x between low and high`, both ends included.
     Between(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `x is v` / `x is not v`.
-    Is { value: Box<Expr>, rhs: Box<Expr>, negated: bool },
+    Is {
+        value: Box<Expr>,
+        rhs: Box<Expr>,
+        negated: bool,
+    },
     /// `x in list` / `x not in list`.
-    In { value: Box<Expr>, list: Box<Expr>, negated: bool },
+    In {
+        value: Box<Expr>,
+        list: Box<Expr>,
+        negated: bool,
+    },
     /// `x is known` (`known: true`) / `x is missing`.
-    Known { value: Box<Expr>, known: bool },
+    Known {
+        value: Box<Expr>,
+        known: bool,
+    },
     /// `d within 12 months before t`.
-    Within { date: Box<Expr>, duration: Box<Expr>, direction: Direction, anchor: Box<Expr> },
+    Within {
+        date: Box<Expr>,
+        duration: Box<Expr>,
+        direction: Direction,
+        anchor: Box<Expr>,
+    },
     /// `xs where cond`: inside `cond`, the element's fields are names.
     Where(Box<Expr>, Box<Expr>),
     /// `any c in xs where filter: body`.
-    Quantifier { quant: Quant, binder: Ident, list: Box<Expr>, filter: Option<Box<Expr>>, body: Box<Expr> },
+    Quantifier {
+        quant: Quant,
+        binder: Ident,
+        list: Box<Expr>,
+        filter: Option<Box<Expr>>,
+        body: Box<Expr>,
+    },
     /// `count of xs`, `sum of xs`, or the binder form `sum of c in xs where filter: body`.
-    Aggregate { agg: Agg, binder: Option<Ident>, list: Box<Expr>, filter: Option<Box<Expr>>, body: Option<Box<Expr>> },
+    Aggregate {
+        agg: Agg,
+        binder: Option<Ident>,
+        list: Box<Expr>,
+        filter: Option<Box<Expr>>,
+        body: Option<Box<Expr>>,
+    },
     /// `when c1 then v1 when c2 then v2 else v3`.
-    When { arms: Vec<(Expr, Expr)>, otherwise: Box<Expr> },
+    When {
+        arms: Vec<(Expr, Expr)>,
+        otherwise: Box<Expr>,
+    },
     /// `x otherwise default`.
     Otherwise(Box<Expr>, Box<Expr>),
     /// `highest level met`, naming the scale.

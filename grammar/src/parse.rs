@@ -28,7 +28,10 @@ pub fn parse(source: &str) -> Result<Module, SyntaxError> {
         .filter(|p| p.as_rule() != Rule::EOI)
         .map(item)
         .collect();
-    Ok(Module { items, comments: comments(source) })
+    Ok(Module {
+        items,
+        comments: comments(source),
+    })
 }
 
 /// Parses a lone expression (used by tests and tools).
@@ -40,7 +43,10 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
     })?;
     let end = pair.as_span().end();
     if !source[end..].trim().is_empty() {
-        return Err(SyntaxError { span: Span::new(end, source.len()), message: "unexpected text after the expression".into() });
+        return Err(SyntaxError {
+            span: Span::new(end, source.len()),
+            message: "unexpected text after the expression".into(),
+        });
     }
     Ok(expr(pair))
 }
@@ -71,7 +77,10 @@ fn syntax_error(e: pest::error::Error<Rule>) -> SyntaxError {
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
-    SyntaxError { span: error_span(&e.location), message }
+    SyntaxError {
+        span: error_span(&e.location),
+        message,
+    }
 }
 
 /// What a rule looks like to a policy author, for "expected …" messages.
@@ -182,13 +191,19 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 fn ident(p: Pair<Rule>) -> Ident {
-    Ident { name: p.as_str().to_string(), span: span(&p) }
+    Ident {
+        name: p.as_str().to_string(),
+        span: span(&p),
+    }
 }
 
 fn text(p: Pair<Rule>) -> Text {
     let sp = span(&p);
     let raw = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
-    Text { value: unescape(raw), span: sp }
+    Text {
+        value: unescape(raw),
+        span: sp,
+    }
 }
 
 fn unescape(raw: &str) -> String {
@@ -224,7 +239,11 @@ fn literal(p: Pair<Rule>) -> Literal {
         LitKind::Duration => p.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
         _ => p.as_str().to_string(),
     };
-    Literal { kind, text, span: sp }
+    Literal {
+        kind,
+        text,
+        span: sp,
+    }
 }
 
 fn item(p: Pair<Rule>) -> Item {
@@ -233,7 +252,15 @@ fn item(p: Pair<Rule>) -> Item {
         Rule::header => {
             let mut it = inner(p);
             let name = ident(it.next().expect("grammar: header name"));
-            let mut h = Header { name, title: None, version: None, in_force: None, source: None, as_at: None, span: sp };
+            let mut h = Header {
+                name,
+                title: None,
+                version: None,
+                in_force: None,
+                source: None,
+                as_at: None,
+                span: sp,
+            };
             for field in it {
                 let f = field.into_inner().next().expect("grammar: header field");
                 match f.as_rule() {
@@ -256,12 +283,20 @@ fn item(p: Pair<Rule>) -> Item {
         Rule::enum_decl => {
             let mut it = inner(p);
             let name = ident(it.next().expect("grammar: enum name"));
-            Item::Enum(EnumDecl { name, values: it.map(labelled).collect(), span: sp })
+            Item::Enum(EnumDecl {
+                name,
+                values: it.map(labelled).collect(),
+                span: sp,
+            })
         }
         Rule::scale_decl => {
             let mut it = inner(p);
             let name = ident(it.next().expect("grammar: scale name"));
-            Item::Scale(ScaleDecl { name, levels: it.map(labelled).collect(), span: sp })
+            Item::Scale(ScaleDecl {
+                name,
+                levels: it.map(labelled).collect(),
+                span: sp,
+            })
         }
         Rule::record_decl => {
             let mut it = inner(p);
@@ -272,10 +307,19 @@ fn item(p: Pair<Rule>) -> Item {
                     let mut fi = inner(f);
                     let name = ident(fi.next().expect("grammar: field name"));
                     let ty = type_expr(fi.next().expect("grammar: field type"));
-                    FieldDecl { name, ty, required: fi.next().is_some(), span: fsp }
+                    FieldDecl {
+                        name,
+                        ty,
+                        required: fi.next().is_some(),
+                        span: fsp,
+                    }
                 })
                 .collect();
-            Item::Record(RecordDecl { name, fields, span: sp })
+            Item::Record(RecordDecl {
+                name,
+                fields,
+                span: sp,
+            })
         }
         Rule::input_decl => {
             let mut it = inner(p);
@@ -301,7 +345,12 @@ fn item(p: Pair<Rule>) -> Item {
                         .collect(),
                 )
             };
-            Item::Param(ParamDecl { name, ty, value, span: sp })
+            Item::Param(ParamDecl {
+                name,
+                ty,
+                value,
+                span: sp,
+            })
         }
         Rule::let_decl => {
             let parts: Vec<_> = inner(p).collect();
@@ -313,7 +362,12 @@ fn item(p: Pair<Rule>) -> Item {
                 ty = Some(type_expr(next));
                 next = it.next().expect("grammar: let value");
             }
-            Item::Let(LetDecl { name, ty, value: expr(next), span: sp })
+            Item::Let(LetDecl {
+                name,
+                ty,
+                value: expr(next),
+                span: sp,
+            })
         }
         Rule::fn_decl => {
             let mut it = inner(p);
@@ -325,7 +379,13 @@ fn item(p: Pair<Rule>) -> Item {
                 ret = Some(type_expr(next));
                 next = it.next().expect("grammar: fn body");
             }
-            Item::Fn(FnDecl { name, params, ret, body: expr(next), span: sp })
+            Item::Fn(FnDecl {
+                name,
+                params,
+                ret,
+                body: expr(next),
+                span: sp,
+            })
         }
         Rule::extern_fn_decl => {
             let mut it = inner(p);
@@ -333,7 +393,13 @@ fn item(p: Pair<Rule>) -> Item {
             let params = fn_params(it.next().expect("grammar: extern params"));
             let ret = type_expr(it.next().expect("grammar: extern type"));
             let script = text(it.next().expect("grammar: extern script"));
-            Item::ExternFn(ExternFnDecl { name, params, ret, script, span: sp })
+            Item::ExternFn(ExternFnDecl {
+                name,
+                params,
+                ret,
+                script,
+                span: sp,
+            })
         }
         Rule::group_decl => {
             let mut it = inner(p).peekable();
@@ -343,7 +409,13 @@ fn item(p: Pair<Rule>) -> Item {
             if it.peek().map(|x| x.as_rule()) == Some(Rule::source) {
                 source = it.next().and_then(|s| inner(s).next()).map(text);
             }
-            Item::Group(GroupDecl { id, label, source, needs: it.map(need).collect(), span: sp })
+            Item::Group(GroupDecl {
+                id,
+                label,
+                source,
+                needs: it.map(need).collect(),
+                span: sp,
+            })
         }
         Rule::decision_decl => {
             let mut it = inner(p);
@@ -354,12 +426,21 @@ fn item(p: Pair<Rule>) -> Item {
                 label = Some(text(next));
                 next = it.next().expect("grammar: decision value");
             }
-            Item::Decision(DecisionDecl { name, label, value: expr(next), span: sp })
+            Item::Decision(DecisionDecl {
+                name,
+                label,
+                value: expr(next),
+                span: sp,
+            })
         }
         Rule::test_decl => {
             let mut it = inner(p);
             let name = text(it.next().expect("grammar: test name"));
-            Item::Test(TestDecl { name, steps: it.map(test_step).collect(), span: sp })
+            Item::Test(TestDecl {
+                name,
+                steps: it.map(test_step).collect(),
+                span: sp,
+            })
         }
         r => unreachable!("grammar: unexpected item {r:?}"),
     }
@@ -372,7 +453,10 @@ fn first(p: Pair<Rule>) -> Pair<Rule> {
 fn labelled(p: Pair<Rule>) -> Labelled {
     let mut it = inner(p);
     let id = ident(it.next().expect("grammar: label id"));
-    Labelled { id, label: it.next().map(text) }
+    Labelled {
+        id,
+        label: it.next().map(text),
+    }
 }
 
 fn fn_params(p: Pair<Rule>) -> Vec<FnParam> {
@@ -380,7 +464,10 @@ fn fn_params(p: Pair<Rule>) -> Vec<FnParam> {
         .map(|fp| {
             let mut it = inner(fp);
             let name = ident(it.next().expect("grammar: param name"));
-            FnParam { name, ty: type_expr(it.next().expect("grammar: param type")) }
+            FnParam {
+                name,
+                ty: type_expr(it.next().expect("grammar: param type")),
+            }
         })
         .collect()
 }
@@ -398,7 +485,11 @@ fn need(p: Pair<Rule>) -> NeedDecl {
     let sp = span(&p);
     let mut it = inner(p);
     let kw = it.next().expect("grammar: need keyword");
-    let kind = if kw.as_str() == "indicator" { NeedKind::Indicator } else { NeedKind::Need };
+    let kind = if kw.as_str() == "indicator" {
+        NeedKind::Indicator
+    } else {
+        NeedKind::Need
+    };
     let id = ident(it.next().expect("grammar: need id"));
     let label = text(it.next().expect("grammar: need label"));
     let (mut source, mut level, mut when) = (None, None, None);
@@ -409,11 +500,22 @@ fn need(p: Pair<Rule>) -> NeedDecl {
             _ => when = Some(expr(first(f))),
         }
     }
-    NeedDecl { kind, id, label, source, level, when: when.expect("grammar: need has when"), span: sp }
+    NeedDecl {
+        kind,
+        id,
+        label,
+        source,
+        level,
+        when: when.expect("grammar: need has when"),
+        span: sp,
+    }
 }
 
 fn json(p: Pair<Rule>) -> Json {
-    Json { text: p.as_str().to_string(), span: span(&p) }
+    Json {
+        text: p.as_str().to_string(),
+        span: span(&p),
+    }
 }
 
 fn test_step(p: Pair<Rule>) -> TestStep {
@@ -423,7 +525,10 @@ fn test_step(p: Pair<Rule>) -> TestStep {
         Rule::with_value => {
             let mut it = inner(p);
             let path = it.next().expect("grammar: with path");
-            let path = JsonPath { text: path.as_str().to_string(), span: span(&path) };
+            let path = JsonPath {
+                text: path.as_str().to_string(),
+                span: span(&path),
+            };
             TestStep::With(path, json(it.next().expect("grammar: with value")))
         }
         Rule::as_at => TestStep::AsAt(literal(first(p))),
@@ -446,7 +551,11 @@ fn test_step(p: Pair<Rule>) -> TestStep {
                 Rule::expect_need => {
                     let mut it = inner(e);
                     let subj = it.next().expect("grammar: need subject");
-                    let subject = if subj.as_str() == "group" { NeedSubject::Group } else { NeedSubject::Need };
+                    let subject = if subj.as_str() == "group" {
+                        NeedSubject::Group
+                    } else {
+                        NeedSubject::Need
+                    };
                     let id = ident(it.next().expect("grammar: need id"));
                     let st = it.next().expect("grammar: met state");
                     let state = match st.as_str().split_whitespace().next() {
@@ -492,7 +601,13 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
                     otherwise = Some(boxed(c));
                 }
             }
-            mk(ExprKind::When { arms, otherwise: otherwise.expect("grammar: else") }, sp)
+            mk(
+                ExprKind::When {
+                    arms,
+                    otherwise: otherwise.expect("grammar: else"),
+                },
+                sp,
+            )
         }
         Rule::otherwise_expr => left_fold(p, |a, b, _| ExprKind::Otherwise(a, b)),
         Rule::where_expr => left_fold(p, |a, b, _| ExprKind::Where(a, b)),
@@ -558,8 +673,14 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
                     let low = boxed(t.next().expect("grammar: between low"));
                     ExprKind::Between(lhs, low, boxed(t.next().expect("grammar: between high")))
                 }
-                Rule::is_known => ExprKind::Known { value: lhs, known: true },
-                Rule::is_missing => ExprKind::Known { value: lhs, known: false },
+                Rule::is_known => ExprKind::Known {
+                    value: lhs,
+                    known: true,
+                },
+                Rule::is_missing => ExprKind::Known {
+                    value: lhs,
+                    known: false,
+                },
                 Rule::is_value | Rule::in_list => {
                     let is = tail.as_rule() == Rule::is_value;
                     let mut negated = false;
@@ -573,9 +694,17 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
                     }
                     let rhs = rhs.expect("grammar: is/in operand");
                     if is {
-                        ExprKind::Is { value: lhs, rhs, negated }
+                        ExprKind::Is {
+                            value: lhs,
+                            rhs,
+                            negated,
+                        }
                     } else {
-                        ExprKind::In { value: lhs, list: rhs, negated }
+                        ExprKind::In {
+                            value: lhs,
+                            list: rhs,
+                            negated,
+                        }
                     }
                 }
                 _ => {
@@ -587,7 +716,12 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
                         Direction::After
                     };
                     let anchor = boxed(t.next().expect("grammar: within anchor"));
-                    ExprKind::Within { date: lhs, duration, direction, anchor }
+                    ExprKind::Within {
+                        date: lhs,
+                        duration,
+                        direction,
+                        anchor,
+                    }
                 }
             };
             mk(kind, sp)
@@ -618,7 +752,16 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
                 filter = Some(boxed(first(next)));
                 next = it.next().expect("grammar: body");
             }
-            mk(ExprKind::Quantifier { quant, binder, list, filter, body: boxed(next) }, sp)
+            mk(
+                ExprKind::Quantifier {
+                    quant,
+                    binder,
+                    list,
+                    filter,
+                    body: boxed(next),
+                },
+                sp,
+            )
         }
         Rule::aggregate => {
             let mut it = inner(p);
@@ -641,15 +784,31 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
                         body = Some(boxed(c));
                     }
                 }
-                ExprKind::Aggregate { agg, binder, list, filter, body }
+                ExprKind::Aggregate {
+                    agg,
+                    binder,
+                    list,
+                    filter,
+                    body,
+                }
             } else {
-                ExprKind::Aggregate { agg, binder: None, list: boxed(target), filter: None, body: None }
+                ExprKind::Aggregate {
+                    agg,
+                    binder: None,
+                    list: boxed(target),
+                    filter: None,
+                    body: None,
+                }
             };
             mk(kind, sp)
         }
         Rule::highest => mk(ExprKind::Highest(ident(first(p))), sp),
         Rule::met_list => {
-            let kind = if first(p).as_str() == "groups" { MetKind::Groups } else { MetKind::Needs };
+            let kind = if first(p).as_str() == "groups" {
+                MetKind::Groups
+            } else {
+                MetKind::Needs
+            };
             mk(ExprKind::Met(kind), sp)
         }
         Rule::call => {
@@ -685,7 +844,10 @@ fn comments(source: &str) -> Vec<Comment> {
             b'\n' => in_string = false,
             b'#' if !in_string => {
                 let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
-                out.push(Comment { text: source[i..end].trim_end().to_string(), span: Span::new(i, end) });
+                out.push(Comment {
+                    text: source[i..end].trim_end().to_string(),
+                    span: Span::new(i, end),
+                });
                 i = end;
                 continue;
             }

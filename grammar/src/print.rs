@@ -9,7 +9,11 @@ const WIDTH: usize = 100;
 
 /// Prints a whole module in canonical layout.
 pub fn print(module: &Module) -> String {
-    let mut p = Printer { out: String::new(), comments: &module.comments, next_comment: 0 };
+    let mut p = Printer {
+        out: String::new(),
+        comments: &module.comments,
+        next_comment: 0,
+    };
     let mut prev: Option<&Item> = None;
     for item in &module.items {
         if let Some(prev) = prev {
@@ -35,14 +39,23 @@ pub fn print_expr(e: &Expr) -> String {
 fn compact(item: &Item) -> bool {
     matches!(
         item,
-        Item::Import(_) | Item::UseTypes(_) | Item::TestsFor(_) | Item::Input(_) | Item::Let(_) | Item::Fn(_) | Item::ExternFn(_)
+        Item::Import(_)
+            | Item::UseTypes(_)
+            | Item::TestsFor(_)
+            | Item::Input(_)
+            | Item::Let(_)
+            | Item::Fn(_)
+            | Item::ExternFn(_)
     ) || matches!(item, Item::Param(p) if matches!(p.value, ParamValue::Fixed(_)))
         || matches!(item, Item::Enum(e) if e.values.iter().all(|v| v.label.is_none()))
 }
 
 fn same_kind(a: &Item, b: &Item) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
-        || matches!((a, b), (Item::Fn(_) | Item::Let(_), Item::Fn(_) | Item::Let(_)))
+        || matches!(
+            (a, b),
+            (Item::Fn(_) | Item::Let(_), Item::Fn(_) | Item::Let(_))
+        )
 }
 
 struct Printer<'a> {
@@ -77,7 +90,10 @@ impl Printer<'_> {
                     self.line(1, &format!("version  {}", quote(&t.value)));
                 }
                 if let Some(f) = &h.in_force {
-                    let to = f.to.as_ref().map(|t| format!(" to {}", t.text)).unwrap_or_default();
+                    let to =
+                        f.to.as_ref()
+                            .map(|t| format!(" to {}", t.text))
+                            .unwrap_or_default();
                     self.line(1, &format!("in_force {}{to}", f.from.text));
                 }
                 if let Some(t) = &h.source {
@@ -96,7 +112,12 @@ impl Printer<'_> {
             Item::Scale(s) => self.labelled_block("scale", &s.name, &s.levels, s.span),
             Item::Record(r) => {
                 self.line(0, &format!("record {} {{", r.name.name));
-                let width = r.fields.iter().map(|f| f.name.name.len() + 1).max().unwrap_or(0);
+                let width = r
+                    .fields
+                    .iter()
+                    .map(|f| f.name.name.len() + 1)
+                    .max()
+                    .unwrap_or(0);
                 for f in &r.fields {
                     self.comments_before(f.span.start, 1);
                     let req = if f.required { " required" } else { "" };
@@ -108,9 +129,10 @@ impl Printer<'_> {
             }
             Item::Input(i) => self.line(0, &format!("input {}: {}", i.name.name, ty(&i.ty))),
             Item::Param(p) => match &p.value {
-                ParamValue::Fixed(v) => {
-                    self.line(0, &format!("param {}: {} = {}", p.name.name, ty(&p.ty), print_expr(v)))
-                }
+                ParamValue::Fixed(v) => self.line(
+                    0,
+                    &format!("param {}: {} = {}", p.name.name, ty(&p.ty), print_expr(v)),
+                ),
                 ParamValue::Dated(values) => {
                     self.line(0, &format!("param {}: {} {{", p.name.name, ty(&p.ty)));
                     for (date, v) in values {
@@ -122,11 +144,18 @@ impl Printer<'_> {
                 }
             },
             Item::Let(l) => {
-                let t = l.ty.as_ref().map(|t| format!(": {}", ty(t))).unwrap_or_default();
+                let t =
+                    l.ty.as_ref()
+                        .map(|t| format!(": {}", ty(t)))
+                        .unwrap_or_default();
                 self.definition(&format!("let {}{t} =", l.name.name), &l.value, 0);
             }
             Item::Fn(f) => {
-                let ret = f.ret.as_ref().map(|t| format!(" -> {}", ty(t))).unwrap_or_default();
+                let ret = f
+                    .ret
+                    .as_ref()
+                    .map(|t| format!(" -> {}", ty(t)))
+                    .unwrap_or_default();
                 let head = format!("fn {}({}){ret} =", f.name.name, params(&f.params));
                 self.definition(&head, &f.body, 0);
             }
@@ -141,7 +170,10 @@ impl Printer<'_> {
                 ),
             ),
             Item::Group(g) => {
-                self.line(0, &format!("group {} {} {{", g.id.name, quote(&g.label.value)));
+                self.line(
+                    0,
+                    &format!("group {} {} {{", g.id.name, quote(&g.label.value)),
+                );
                 if let Some(s) = &g.source {
                     self.line(1, &format!("source {}", quote(&s.value)));
                 }
@@ -156,7 +188,11 @@ impl Printer<'_> {
                 self.line(0, "}");
             }
             Item::Decision(d) => {
-                let label = d.label.as_ref().map(|l| format!(" {}", quote(&l.value))).unwrap_or_default();
+                let label = d
+                    .label
+                    .as_ref()
+                    .map(|l| format!(" {}", quote(&l.value)))
+                    .unwrap_or_default();
                 self.definition(&format!("decision {}{label} =", d.name.name), &d.value, 0);
             }
             Item::Test(t) => {
@@ -201,7 +237,10 @@ impl Printer<'_> {
             NeedKind::Need => "need",
             NeedKind::Indicator => "indicator",
         };
-        self.line(1, &format!("{kw} {} {} {{", n.id.name, quote(&n.label.value)));
+        self.line(
+            1,
+            &format!("{kw} {} {} {{", n.id.name, quote(&n.label.value)),
+        );
         if let Some(l) = &n.level {
             self.line(2, &format!("level  {}", l.name));
         }
@@ -231,7 +270,11 @@ impl Printer<'_> {
                 for (i, operand) in operands.iter().enumerate() {
                     let mut s = String::new();
                     expr(&mut s, operand, if i == 0 { level } else { level + 1 });
-                    let lead = if i == 0 { "    ".to_string() } else { format!("{word} ") };
+                    let lead = if i == 0 {
+                        "    ".to_string()
+                    } else {
+                        format!("{word} ")
+                    };
                     self.line(indent + 1, &format!("{lead}{s}"));
                 }
             }
@@ -280,7 +323,10 @@ fn ty(t: &TypeExpr) -> String {
 }
 
 fn params(ps: &[FnParam]) -> String {
-    ps.iter().map(|p| format!("{}: {}", p.name.name, ty(&p.ty))).collect::<Vec<_>>().join(", ")
+    ps.iter()
+        .map(|p| format!("{}: {}", p.name.name, ty(&p.ty)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn expectation(e: &ExpectKind) -> String {
@@ -345,7 +391,10 @@ fn precedence(e: &Expr) -> u8 {
         ExprKind::Neg(_) => NEG,
         // These run to the end of the expression, so inside an operator they need parentheses.
         ExprKind::Quantifier { .. } => WHEN,
-        ExprKind::Aggregate { filter: Some(_), .. } | ExprKind::Aggregate { body: Some(_), .. } => WHEN,
+        ExprKind::Aggregate {
+            filter: Some(_), ..
+        }
+        | ExprKind::Aggregate { body: Some(_), .. } => WHEN,
         _ => ATOM,
     }
 }
@@ -413,12 +462,20 @@ fn expr(out: &mut String, e: &Expr, min: u8) {
             out.push_str(" and ");
             expr(out, hi, ADD);
         }
-        ExprKind::Is { value, rhs, negated } => {
+        ExprKind::Is {
+            value,
+            rhs,
+            negated,
+        } => {
             expr(out, value, ADD);
             out.push_str(if *negated { " is not " } else { " is " });
             expr(out, rhs, ADD);
         }
-        ExprKind::In { value, list, negated } => {
+        ExprKind::In {
+            value,
+            list,
+            negated,
+        } => {
             expr(out, value, ADD);
             out.push_str(if *negated { " not in " } else { " in " });
             expr(out, list, ADD);
@@ -427,7 +484,12 @@ fn expr(out: &mut String, e: &Expr, min: u8) {
             expr(out, value, ADD);
             out.push_str(if *known { " is known" } else { " is missing" });
         }
-        ExprKind::Within { date, duration, direction, anchor } => {
+        ExprKind::Within {
+            date,
+            duration,
+            direction,
+            anchor,
+        } => {
             expr(out, date, ADD);
             out.push_str(" within ");
             expr(out, duration, ADD);
@@ -442,7 +504,13 @@ fn expr(out: &mut String, e: &Expr, min: u8) {
             out.push_str(" where ");
             expr(out, cond, OR);
         }
-        ExprKind::Quantifier { quant, binder, list, filter, body } => {
+        ExprKind::Quantifier {
+            quant,
+            binder,
+            list,
+            filter,
+            body,
+        } => {
             out.push_str(match quant {
                 Quant::Any => "any ",
                 Quant::All => "all ",
@@ -452,7 +520,13 @@ fn expr(out: &mut String, e: &Expr, min: u8) {
             out.push_str(": ");
             expr(out, body, 0);
         }
-        ExprKind::Aggregate { agg, binder, list, filter, body } => {
+        ExprKind::Aggregate {
+            agg,
+            binder,
+            list,
+            filter,
+            body,
+        } => {
             out.push_str(match agg {
                 Agg::Count => "count of ",
                 Agg::Sum => "sum of ",

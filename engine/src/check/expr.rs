@@ -26,7 +26,11 @@ impl Scope {
         self.locals.pop();
     }
     fn local(&self, name: &str) -> Option<(u32, Type)> {
-        self.locals.iter().rev().find(|(n, _, _)| n == name).map(|(_, s, t)| (*s, t.clone()))
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, s, t)| (*s, t.clone()))
     }
 }
 
@@ -44,7 +48,13 @@ fn is_bare_number(e: &ast::Expr) -> bool {
 }
 
 impl Checker<'_> {
-    pub(crate) fn expr(&mut self, file: FileId, e: &ast::Expr, scope: &mut Scope, want: Option<&Type>) -> Expr {
+    pub(crate) fn expr(
+        &mut self,
+        file: FileId,
+        e: &ast::Expr,
+        scope: &mut Scope,
+        want: Option<&Type>,
+    ) -> Expr {
         let loc = Loc { file, span: e.span };
         match &e.kind {
             ExprKind::Lit(l) => self.literal(file, l, want),
@@ -63,14 +73,22 @@ impl Checker<'_> {
                     match &ty {
                         None => ty = Some(x.ty.clone()),
                         Some(t) if !x.ty.fits(t) => {
-                            let msg = format!("a list holds one type: this is {}, the list holds {}", self.show(&x.ty), self.show(t));
+                            let msg = format!(
+                                "a list holds one type: this is {}, the list holds {}",
+                                self.show(&x.ty),
+                                self.show(t)
+                            );
                             self.error(x.loc, msg);
                         }
                         _ => {}
                     }
                     out.push(x);
                 }
-                mk(Node::List(out), Type::List(Box::new(ty.unwrap_or(Type::Error))), loc)
+                mk(
+                    Node::List(out),
+                    Type::List(Box::new(ty.unwrap_or(Type::Error))),
+                    loc,
+                )
             }
             ExprKind::Not(x) => {
                 let x = self.expect(file, x, scope, &Type::Bool, "`not` needs yes or no");
@@ -93,15 +111,30 @@ impl Checker<'_> {
                 self.same_units(&mut x_, x, &mut lo_, lo);
                 self.same_units(&mut x_, x, &mut hi_, hi);
                 if !x_.ty.is_ordered() {
-                    let msg = format!("`between` needs numbers, dates or levels, not {}", self.show(&x_.ty));
+                    let msg = format!(
+                        "`between` needs numbers, dates or levels, not {}",
+                        self.show(&x_.ty)
+                    );
                     self.error(x_.loc, msg);
                 }
                 for bound in [&lo_, &hi_] {
-                    self.must_fit(bound, &x_.ty, "the bounds of `between` must have the type of the value");
+                    self.must_fit(
+                        bound,
+                        &x_.ty,
+                        "the bounds of `between` must have the type of the value",
+                    );
                 }
-                mk(Node::Between(Box::new(x_), Box::new(lo_), Box::new(hi_)), Type::Bool, loc)
+                mk(
+                    Node::Between(Box::new(x_), Box::new(lo_), Box::new(hi_)),
+                    Type::Bool,
+                    loc,
+                )
             }
-            ExprKind::Is { value, rhs, negated } => {
+            ExprKind::Is {
+                value,
+                rhs,
+                negated,
+            } => {
                 let mut v = self.expr(file, value, scope, None);
                 let mut r = self.expr(file, rhs, scope, Some(&v.ty));
                 self.same_units(&mut v, value, &mut r, rhs);
@@ -109,7 +142,11 @@ impl Checker<'_> {
                 let op = if *negated { Cmp::Ne } else { Cmp::Eq };
                 mk(Node::Compare(op, Box::new(v), Box::new(r)), Type::Bool, loc)
             }
-            ExprKind::In { value, list, negated } => {
+            ExprKind::In {
+                value,
+                list,
+                negated,
+            } => {
                 let v = self.expr(file, value, scope, None);
                 let want_list = Type::List(Box::new(v.ty.clone()));
                 let mut l = self.expr(file, list, scope, Some(&want_list));
@@ -128,7 +165,11 @@ impl Checker<'_> {
                 match l.ty.element() {
                     Some(elem) if v.ty.fits(elem) => {}
                     Some(elem) => {
-                        let msg = format!("cannot look for {} in a list of {}", self.show(&v.ty), self.show(elem));
+                        let msg = format!(
+                            "cannot look for {} in a list of {}",
+                            self.show(&v.ty),
+                            self.show(elem)
+                        );
                         self.error(v.loc, msg);
                     }
                     None => {
@@ -136,75 +177,198 @@ impl Checker<'_> {
                         self.error(l.loc, msg);
                     }
                 }
-                mk(Node::In { value: Box::new(v), list: Box::new(l), negated: *negated }, Type::Bool, loc)
+                mk(
+                    Node::In {
+                        value: Box::new(v),
+                        list: Box::new(l),
+                        negated: *negated,
+                    },
+                    Type::Bool,
+                    loc,
+                )
             }
             ExprKind::Known { value, known } => {
                 let v = self.expr(file, value, scope, None);
-                mk(Node::Known { value: Box::new(v), known: *known }, Type::Bool, loc)
+                mk(
+                    Node::Known {
+                        value: Box::new(v),
+                        known: *known,
+                    },
+                    Type::Bool,
+                    loc,
+                )
             }
-            ExprKind::Within { date, duration, direction, anchor } => {
-                let d = self.expect(file, date, scope, &Type::Date, "`within` needs a date before it");
-                let n = self.expect(file, duration, scope, &Type::Duration, "`within` needs a duration, e.g. `12 months`");
-                let a = self.expect(file, anchor, scope, &Type::Date, "`within … before` needs a date after it");
-                let node = Node::Within { date: Box::new(d), duration: Box::new(n), direction: *direction, anchor: Box::new(a) };
+            ExprKind::Within {
+                date,
+                duration,
+                direction,
+                anchor,
+            } => {
+                let d = self.expect(
+                    file,
+                    date,
+                    scope,
+                    &Type::Date,
+                    "`within` needs a date before it",
+                );
+                let n = self.expect(
+                    file,
+                    duration,
+                    scope,
+                    &Type::Duration,
+                    "`within` needs a duration, e.g. `12 months`",
+                );
+                let a = self.expect(
+                    file,
+                    anchor,
+                    scope,
+                    &Type::Date,
+                    "`within … before` needs a date after it",
+                );
+                let node = Node::Within {
+                    date: Box::new(d),
+                    duration: Box::new(n),
+                    direction: *direction,
+                    anchor: Box::new(a),
+                };
                 mk(node, Type::Bool, loc)
             }
             ExprKind::Where(list, cond) => {
                 let l = self.expr(file, list, scope, None);
-                let Some(elem) = self.element_of(&l) else { return mk(Node::Const(Value::unknown()), Type::Error, loc) };
+                let Some(elem) = self.element_of(&l) else {
+                    return mk(Node::Const(Value::unknown()), Type::Error, loc);
+                };
                 let slot = scope.bind("it", elem);
                 scope.elements.push(slot);
-                let c = self.expect(file, cond, scope, &Type::Bool, "the condition after `where` must be yes or no");
+                let c = self.expect(
+                    file,
+                    cond,
+                    scope,
+                    &Type::Bool,
+                    "the condition after `where` must be yes or no",
+                );
                 scope.elements.pop();
                 scope.unbind();
                 let ty = l.ty.clone();
-                mk(Node::Filter { list: Box::new(l), slot, cond: Box::new(c) }, ty, loc)
+                mk(
+                    Node::Filter {
+                        list: Box::new(l),
+                        slot,
+                        cond: Box::new(c),
+                    },
+                    ty,
+                    loc,
+                )
             }
-            ExprKind::Quantifier { quant, binder, list, filter, body } => {
+            ExprKind::Quantifier {
+                quant,
+                binder,
+                list,
+                filter,
+                body,
+            } => {
                 let l = self.expr(file, list, scope, None);
                 let elem = self.element_of(&l).unwrap_or(Type::Error);
                 let slot = scope.bind(&binder.name, elem);
                 let f = filter.as_ref().map(|f| {
-                    Box::new(self.expect(file, f, scope, &Type::Bool, "the condition after `where` must be yes or no"))
+                    Box::new(self.expect(
+                        file,
+                        f,
+                        scope,
+                        &Type::Bool,
+                        "the condition after `where` must be yes or no",
+                    ))
                 });
-                let b = self.expect(file, body, scope, &Type::Bool, "the condition after `:` must be yes or no");
+                let b = self.expect(
+                    file,
+                    body,
+                    scope,
+                    &Type::Bool,
+                    "the condition after `:` must be yes or no",
+                );
                 scope.unbind();
-                let node = Node::Quantifier { quant: *quant, list: Box::new(l), slot, filter: f, body: Box::new(b) };
+                let node = Node::Quantifier {
+                    quant: *quant,
+                    list: Box::new(l),
+                    slot,
+                    filter: f,
+                    body: Box::new(b),
+                };
                 mk(node, Type::Bool, loc)
             }
-            ExprKind::Aggregate { agg, binder, list, filter, body } => {
-                self.aggregate(file, *agg, binder.as_ref(), list, filter.as_deref(), body.as_deref(), scope, loc)
-            }
+            ExprKind::Aggregate {
+                agg,
+                binder,
+                list,
+                filter,
+                body,
+            } => self.aggregate(
+                file,
+                *agg,
+                binder.as_ref(),
+                list,
+                filter.as_deref(),
+                body.as_deref(),
+                scope,
+                loc,
+            ),
             ExprKind::When { arms, otherwise } => {
                 let mut out = Vec::new();
                 let mut ty: Option<Type> = want.cloned();
                 for (cond, value) in arms {
-                    let c = self.expect(file, cond, scope, &Type::Bool, "the condition after `when` must be yes or no");
+                    let c = self.expect(
+                        file,
+                        cond,
+                        scope,
+                        &Type::Bool,
+                        "the condition after `when` must be yes or no",
+                    );
                     let v = self.branch(file, value, scope, &mut ty);
                     out.push((c, v));
                 }
                 let o = self.branch(file, otherwise, scope, &mut ty);
                 let ty = ty.unwrap_or(Type::Error);
-                mk(Node::When { arms: out, otherwise: Box::new(o) }, ty, loc)
+                mk(
+                    Node::When {
+                        arms: out,
+                        otherwise: Box::new(o),
+                    },
+                    ty,
+                    loc,
+                )
             }
             ExprKind::Otherwise(x, d) => {
                 let mut x_ = self.expr(file, x, scope, want);
                 let mut d_ = self.expr(file, d, scope, Some(&x_.ty));
                 self.same_units(&mut x_, x, &mut d_, d);
-                self.must_fit(&d_, &x_.ty, "the value after `otherwise` must have the type of the value before it");
+                self.must_fit(
+                    &d_,
+                    &x_.ty,
+                    "the value after `otherwise` must have the type of the value before it",
+                );
                 let ty = x_.ty.clone();
                 mk(Node::Otherwise(Box::new(x_), Box::new(d_)), ty, loc)
             }
             ExprKind::Highest(scale) => {
-                let found = self.program.scales.iter().position(|s| s.name == scale.name).map(|i| i as u32);
+                let found = self
+                    .program
+                    .scales
+                    .iter()
+                    .position(|s| s.name == scale.name)
+                    .map(|i| i as u32);
                 let Some(i) = found else {
-                    let names: Vec<String> = self.program.scales.iter().map(|s| s.name.clone()).collect();
+                    let names: Vec<String> =
+                        self.program.scales.iter().map(|s| s.name.clone()).collect();
                     let help = did_you_mean(&scale.name, names.iter().map(String::as_str));
-                    self.error(loc, format!("there is no scale `{}`", scale.name)).help = help;
+                    self.error(loc, format!("there is no scale `{}`", scale.name))
+                        .help = help;
                     return mk(Node::Const(Value::unknown()), Type::Error, loc);
                 };
                 if self.program.need_scale.is_some_and(|s| s != i) {
-                    self.error(loc, format!("no indicator has a level of scale `{}`", scale.name));
+                    self.error(
+                        loc,
+                        format!("no indicator has a level of scale `{}`", scale.name),
+                    );
                 }
                 self.depend_on_all_needs(loc);
                 mk(Node::Highest(i), Type::Level(i), loc)
@@ -212,14 +376,24 @@ impl Checker<'_> {
             ExprKind::Met(kind) => {
                 self.depend_on_all_needs(loc);
                 match kind {
-                    ast::MetKind::Groups => mk(Node::MetGroups, Type::List(Box::new(Type::Group)), loc),
-                    ast::MetKind::Needs => mk(Node::MetNeeds, Type::List(Box::new(Type::Need)), loc),
+                    ast::MetKind::Groups => {
+                        mk(Node::MetGroups, Type::List(Box::new(Type::Group)), loc)
+                    }
+                    ast::MetKind::Needs => {
+                        mk(Node::MetNeeds, Type::List(Box::new(Type::Need)), loc)
+                    }
                 }
             }
         }
     }
 
-    fn branch(&mut self, file: FileId, value: &ast::Expr, scope: &mut Scope, ty: &mut Option<Type>) -> Expr {
+    fn branch(
+        &mut self,
+        file: FileId,
+        value: &ast::Expr,
+        scope: &mut Scope,
+        ty: &mut Option<Type>,
+    ) -> Expr {
         let mut v = self.expr(file, value, scope, ty.as_ref());
         match ty {
             None => *ty = Some(v.ty.clone()),
@@ -230,7 +404,11 @@ impl Checker<'_> {
                 if *t == Type::Error {
                     *ty = Some(v.ty.clone());
                 } else if !v.ty.fits(t) {
-                    let msg = format!("every branch must give the same type: this is {}, another is {}", self.show(&v.ty), self.show(t));
+                    let msg = format!(
+                        "every branch must give the same type: this is {}, another is {}",
+                        self.show(&v.ty),
+                        self.show(t)
+                    );
                     self.error(v.loc, msg);
                 }
             }
@@ -245,10 +423,20 @@ impl Checker<'_> {
     }
 
     fn need_count(&self) -> u32 {
-        self.values.values().filter(|(d, _)| matches!(d, Def::Need(_))).count() as u32
+        self.values
+            .values()
+            .filter(|(d, _)| matches!(d, Def::Need(_)))
+            .count() as u32
     }
 
-    fn expect(&mut self, file: FileId, e: &ast::Expr, scope: &mut Scope, want: &Type, why: &str) -> Expr {
+    fn expect(
+        &mut self,
+        file: FileId,
+        e: &ast::Expr,
+        scope: &mut Scope,
+        want: &Type,
+        why: &str,
+    ) -> Expr {
         let x = self.expr(file, e, scope, Some(want));
         self.must_fit(&x, want, why);
         x
@@ -289,7 +477,11 @@ impl Checker<'_> {
         };
         match l.kind {
             LitKind::Bool => mk(Node::Const(Value::Bool(l.text == "true")), Type::Bool, loc),
-            LitKind::Text => mk(Node::Const(Value::Text(l.text.as_str().into())), Type::Text, loc),
+            LitKind::Text => mk(
+                Node::Const(Value::Text(l.text.as_str().into())),
+                Type::Text,
+                loc,
+            ),
             LitKind::Number => match parse_decimal(&l.text) {
                 Some(d) => {
                     let ty = match want {
@@ -304,7 +496,8 @@ impl Checker<'_> {
                 Some(d) => mk(Node::Const(Value::Num(d)), Type::Percent, loc),
                 None => bad(self, "percentage"),
             },
-            LitKind::Money => match parse_decimal(&l.text.trim_start_matches('£').replace(',', "")) {
+            LitKind::Money => match parse_decimal(&l.text.trim_start_matches('£').replace(',', ""))
+            {
                 Some(d) => mk(Node::Const(Value::Num(d)), Type::Money, loc),
                 None => bad(self, "amount"),
             },
@@ -320,36 +513,68 @@ impl Checker<'_> {
                 let mut parts = l.text.split_whitespace();
                 let n: Option<u32> = parts.next().and_then(|n| n.parse().ok());
                 let unit = parts.next().unwrap_or("");
-                let Some(n) = n.filter(|n| *n <= 100_000) else { return bad(self, "duration") };
+                let Some(n) = n.filter(|n| *n <= 100_000) else {
+                    return bad(self, "duration");
+                };
                 let d = match unit.trim_end_matches('s') {
                     "day" => Duration { months: 0, days: n },
-                    "week" => Duration { months: 0, days: n * 7 },
+                    "week" => Duration {
+                        months: 0,
+                        days: n * 7,
+                    },
                     "month" => Duration { months: n, days: 0 },
-                    _ => Duration { months: n * 12, days: 0 },
+                    _ => Duration {
+                        months: n * 12,
+                        days: 0,
+                    },
                 };
                 mk(Node::Const(Value::Duration(d)), Type::Duration, loc)
             }
         }
     }
 
-    fn name(&mut self, file: FileId, name: &ast::Ident, scope: &mut Scope, want: Option<&Type>) -> Expr {
-        let loc = Loc { file, span: name.span };
+    fn name(
+        &mut self,
+        file: FileId,
+        name: &ast::Ident,
+        scope: &mut Scope,
+        want: Option<&Type>,
+    ) -> Expr {
+        let loc = Loc {
+            file,
+            span: name.span,
+        };
         let n = name.name.as_str();
         // An enum value or level, where one is expected, wins over everything else.
         if let Some(v) = want.and_then(|w| self.symbol_of(w, n)) {
-            return mk(Node::Const(Value::Symbol(v)), want.cloned().unwrap_or(Type::Error), loc);
+            return mk(
+                Node::Const(Value::Symbol(v)),
+                want.cloned().unwrap_or(Type::Error),
+                loc,
+            );
         }
         if let Some((slot, ty)) = scope.local(n) {
             return mk(Node::Local(slot), ty, loc);
         }
         // Fields of the element inside `where`.
         for &slot in scope.elements.iter().rev() {
-            let Some((_, _, Type::Record(r))) = scope.locals.iter().find(|(_, s, _)| *s == slot) else { continue };
+            let Some((_, _, Type::Record(r))) = scope.locals.iter().find(|(_, s, _)| *s == slot)
+            else {
+                continue;
+            };
             let r = *r;
             if let Some((index, f)) = self.record_field(r, n) {
                 let base = mk(Node::Local(slot), Type::Record(r), loc);
                 let ty = f.ty.clone();
-                return mk(Node::Field { base: Box::new(base), index, name: f.name.clone() }, ty, loc);
+                return mk(
+                    Node::Field {
+                        base: Box::new(base),
+                        index,
+                        name: f.name.clone(),
+                    },
+                    ty,
+                    loc,
+                );
             }
         }
         if let Some((def, _)) = self.values.get(n).copied() {
@@ -357,11 +582,19 @@ impl Checker<'_> {
             return match def {
                 Def::Input => {
                     let r = self.program.input.as_ref().map_or(u32::MAX, |i| i.1);
-                    let ty = if r == u32::MAX { Type::Error } else { Type::Record(r) };
+                    let ty = if r == u32::MAX {
+                        Type::Error
+                    } else {
+                        Type::Record(r)
+                    };
                     mk(Node::Input, ty, loc)
                 }
                 Def::Param(i) => {
-                    let ty = self.program.params.get(i as usize).map_or(Type::Error, |p| p.ty.clone());
+                    let ty = self
+                        .program
+                        .params
+                        .get(i as usize)
+                        .map_or(Type::Error, |p| p.ty.clone());
                     mk(Node::Param(i), ty, loc)
                 }
                 Def::Let(i) => {
@@ -369,7 +602,10 @@ impl Checker<'_> {
                     mk(Node::Let(i), ty, loc)
                 }
                 Def::Fn(_) => {
-                    self.error(loc, format!("`{n}` is a function: call it with its arguments, e.g. `{n}(…)`"));
+                    self.error(
+                        loc,
+                        format!("`{n}` is a function: call it with its arguments, e.g. `{n}(…)`"),
+                    );
                     mk(Node::Const(Value::unknown()), Type::Error, loc)
                 }
                 Def::Group(i) => mk(Node::Group(i), Type::Bool, loc),
@@ -383,11 +619,21 @@ impl Checker<'_> {
         match n {
             "groups" => {
                 self.depend_on_all_needs(loc);
-                return mk(Node::Const(Value::unknown()), Type::List(Box::new(Type::Group)), loc).all_groups();
+                return mk(
+                    Node::Const(Value::unknown()),
+                    Type::List(Box::new(Type::Group)),
+                    loc,
+                )
+                .all_groups();
             }
             "needs" | "indicators" => {
                 self.depend_on_all_needs(loc);
-                return mk(Node::Const(Value::unknown()), Type::List(Box::new(Type::Need)), loc).all_needs();
+                return mk(
+                    Node::Const(Value::unknown()),
+                    Type::List(Box::new(Type::Need)),
+                    loc,
+                )
+                .all_needs();
             }
             _ => {}
         }
@@ -398,8 +644,14 @@ impl Checker<'_> {
             [] => {}
             many => {
                 let names: Vec<String> = many.iter().map(|(t, _)| self.show(t)).collect();
-                let msg = format!("`{n}` is a value of {}: which one is meant?", names.join(" and "));
-                let help = format!("compare it with a field of the type, or write e.g. `{}.{n}`", names[0]);
+                let msg = format!(
+                    "`{n}` is a value of {}: which one is meant?",
+                    names.join(" and ")
+                );
+                let help = format!(
+                    "compare it with a field of the type, or write e.g. `{}.{n}`",
+                    names[0]
+                );
                 self.error(loc, msg).help = Some(help);
                 return mk(Node::Const(Value::unknown()), Type::Error, loc);
             }
@@ -407,19 +659,26 @@ impl Checker<'_> {
         let mut candidates: Vec<String> = scope.locals.iter().map(|(n, _, _)| n.clone()).collect();
         candidates.extend(self.values.keys().cloned());
         for &slot in &scope.elements {
-            if let Some((_, _, Type::Record(r))) = scope.locals.iter().find(|(_, s, _)| *s == slot) {
+            if let Some((_, _, Type::Record(r))) = scope.locals.iter().find(|(_, s, _)| *s == slot)
+            {
                 if let Some(rec) = self.program.records.get(*r as usize) {
                     candidates.extend(rec.fields.iter().map(|f| f.name.to_string()));
                 }
             }
         }
         if let Some(Type::Enum(e) | Type::Level(e)) = want {
-            let values = if matches!(want, Some(Type::Enum(_))) { &self.program.enums } else { &self.program.scales };
+            let values = if matches!(want, Some(Type::Enum(_))) {
+                &self.program.enums
+            } else {
+                &self.program.scales
+            };
             if let Some(def) = values.get(*e as usize) {
                 let list = def.values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
-                let help = did_you_mean(n, list.iter().map(String::as_str))
-                    .unwrap_or_else(|| format!("the values of {} are: {}", def.name, list.join(", ")));
-                self.error(loc, format!("`{n}` is not a value of {}", def.name)).help = Some(help);
+                let help = did_you_mean(n, list.iter().map(String::as_str)).unwrap_or_else(|| {
+                    format!("the values of {} are: {}", def.name, list.join(", "))
+                });
+                self.error(loc, format!("`{n}` is not a value of {}", def.name))
+                    .help = Some(help);
                 return mk(Node::Const(Value::unknown()), Type::Error, loc);
             }
         }
@@ -435,35 +694,71 @@ impl Checker<'_> {
             Type::List(inner) => return self.symbol_of(inner, name),
             _ => None,
         }?;
-        def.values.iter().position(|v| **v == *name).map(|p| p as u32)
+        def.values
+            .iter()
+            .position(|v| **v == *name)
+            .map(|p| p as u32)
     }
 
     fn symbol_owners(&self, name: &str) -> Vec<(Type, u32)> {
-        let enums = self.program.enums.iter().enumerate().map(|(i, d)| (Type::Enum(i as u32), d));
-        let scales = self.program.scales.iter().enumerate().map(|(i, d)| (Type::Level(i as u32), d));
+        let enums = self
+            .program
+            .enums
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (Type::Enum(i as u32), d));
+        let scales = self
+            .program
+            .scales
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (Type::Level(i as u32), d));
         enums
             .chain(scales)
-            .filter_map(|(t, d)| d.values.iter().position(|v| **v == *name).map(|p| (t, p as u32)))
+            .filter_map(|(t, d)| {
+                d.values
+                    .iter()
+                    .position(|v| **v == *name)
+                    .map(|p| (t, p as u32))
+            })
             .collect()
     }
 
     fn record_field(&self, record: u32, name: &str) -> Option<(u32, &FieldDef)> {
         let rec = self.program.records.get(record as usize)?;
-        rec.fields.iter().enumerate().find(|(_, f)| *f.name == *name).map(|(i, f)| (i as u32, f))
+        rec.fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| *f.name == *name)
+            .map(|(i, f)| (i as u32, f))
     }
 
-    fn field(&mut self, file: FileId, base: &ast::Expr, field: &ast::Ident, scope: &mut Scope, loc: Loc) -> Expr {
-        let floc = Loc { file, span: field.span };
+    fn field(
+        &mut self,
+        file: FileId,
+        base: &ast::Expr,
+        field: &ast::Ident,
+        scope: &mut Scope,
+        loc: Loc,
+    ) -> Expr {
+        let floc = Loc {
+            file,
+            span: field.span,
+        };
         // `Role.child`: a value of a named enum or scale.
         if let ExprKind::Name(type_name) = &base.kind {
-            let shadowed = scope.local(&type_name.name).is_some() || self.values.contains_key(&type_name.name);
+            let shadowed =
+                scope.local(&type_name.name).is_some() || self.values.contains_key(&type_name.name);
             if let (false, Some((def, _))) = (shadowed, self.types.get(&type_name.name).copied()) {
                 self.used_types.insert(def);
                 let ty = match def {
                     super::TypeDef::Enum(i) => Type::Enum(i),
                     super::TypeDef::Scale(i) => Type::Level(i),
                     super::TypeDef::Record(_) => {
-                        self.error(loc, format!("`{}` is a record type, not a value", type_name.name));
+                        self.error(
+                            loc,
+                            format!("`{}` is a record type, not a value", type_name.name),
+                        );
                         return mk(Node::Const(Value::unknown()), Type::Error, loc);
                     }
                 };
@@ -483,13 +778,24 @@ impl Checker<'_> {
             Type::Record(r) => match self.record_field(r, &field.name) {
                 Some((index, f)) => {
                     let (ty, name) = (f.ty.clone(), f.name.clone());
-                    mk(Node::Field { base: Box::new(b), index, name }, ty, loc)
+                    mk(
+                        Node::Field {
+                            base: Box::new(b),
+                            index,
+                            name,
+                        },
+                        ty,
+                        loc,
+                    )
                 }
                 None => {
                     let rec = &self.program.records[r as usize];
-                    let names: Vec<String> = rec.fields.iter().map(|f| f.name.to_string()).collect();
+                    let names: Vec<String> =
+                        rec.fields.iter().map(|f| f.name.to_string()).collect();
                     let help = did_you_mean(&field.name, names.iter().map(String::as_str))
-                        .unwrap_or_else(|| format!("the fields of {} are: {}", rec.name, names.join(", ")));
+                        .unwrap_or_else(|| {
+                            format!("the fields of {} are: {}", rec.name, names.join(", "))
+                        });
                     let msg = format!("record `{}` has no field `{}`", rec.name, field.name);
                     self.error(floc, msg).help = Some(help);
                     mk(Node::Const(Value::unknown()), Type::Error, loc)
@@ -512,14 +818,25 @@ impl Checker<'_> {
                     },
                     ("needs", false) => (Meta::Needs, Type::List(Box::new(Type::Need))),
                     _ => {
-                        let fields = if is_need { "id, label, met, group, level" } else { "id, label, met, needs" };
+                        let fields = if is_need {
+                            "id, label, met, group, level"
+                        } else {
+                            "id, label, met, needs"
+                        };
                         let what = if is_need { "a need" } else { "a group" };
-                        self.error(floc, format!("{what} has no `{}`", field.name)).help =
-                            Some(format!("{what} has: {fields}"));
+                        self.error(floc, format!("{what} has no `{}`", field.name))
+                            .help = Some(format!("{what} has: {fields}"));
                         return mk(Node::Const(Value::unknown()), Type::Error, loc);
                     }
                 };
-                mk(Node::Meta { base: Box::new(b), meta }, ty, loc)
+                mk(
+                    Node::Meta {
+                        base: Box::new(b),
+                        meta,
+                    },
+                    ty,
+                    loc,
+                )
             }
             other => {
                 let msg = format!("`.{}`: {} has no fields", field.name, self.show(&other));
@@ -529,7 +846,14 @@ impl Checker<'_> {
         }
     }
 
-    fn call(&mut self, file: FileId, name: &ast::Ident, args: &[ast::Expr], scope: &mut Scope, loc: Loc) -> Expr {
+    fn call(
+        &mut self,
+        file: FileId,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        scope: &mut Scope,
+        loc: Loc,
+    ) -> Expr {
         let builtin = match name.name.as_str() {
             "years_between" => Some(Builtin::YearsBetween),
             "months_between" => Some(Builtin::MonthsBetween),
@@ -539,14 +863,26 @@ impl Checker<'_> {
         let shadowed = self.values.contains_key(&name.name);
         if let (Some(b), false) = (builtin, shadowed) {
             if args.len() != 2 {
-                let msg = format!("`{}` takes 2 dates, but {} {} given", name.name, args.len(), if args.len() == 1 { "was" } else { "were" });
+                let msg = format!(
+                    "`{}` takes 2 dates, but {} {} given",
+                    name.name,
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                );
                 self.error(loc, msg).help = Some(format!("write `{}(earlier, later)`", name.name));
             }
             let checked: Vec<Expr> = args
                 .iter()
                 .map(|a| self.expect(file, a, scope, &Type::Date, "these functions take dates"))
                 .collect();
-            return mk(Node::Builtin { builtin: b, args: checked }, Type::Number, loc);
+            return mk(
+                Node::Builtin {
+                    builtin: b,
+                    args: checked,
+                },
+                Type::Number,
+                loc,
+            );
         }
         let Some((Def::Fn(i), _)) = self.values.get(&name.name).copied() else {
             let mut names: Vec<String> = self
@@ -562,7 +898,14 @@ impl Checker<'_> {
             } else {
                 format!("unknown function `{}`", name.name)
             };
-            self.error(Loc { file, span: name.span }, msg).help = help;
+            self.error(
+                Loc {
+                    file,
+                    span: name.span,
+                },
+                msg,
+            )
+            .help = help;
             for a in args {
                 self.expr(file, a, scope, None);
             }
@@ -570,7 +913,11 @@ impl Checker<'_> {
         };
         self.depend(Def::Fn(i), loc);
         let ret = self.fn_type(i);
-        let params = self.fn_param_types.get(i as usize).cloned().unwrap_or_default();
+        let params = self
+            .fn_param_types
+            .get(i as usize)
+            .cloned()
+            .unwrap_or_default();
         if params.len() != args.len() && self.fn_state_done(i) {
             let msg = format!(
                 "`{}` takes {} argument{}, but {} {} given",
@@ -595,7 +942,14 @@ impl Checker<'_> {
             }
             checked.push(x);
         }
-        mk(Node::Call { function: i, args: checked }, ret, loc)
+        mk(
+            Node::Call {
+                function: i,
+                args: checked,
+            },
+            ret,
+            loc,
+        )
     }
 
     fn fn_state_done(&self, i: u32) -> bool {
@@ -617,14 +971,26 @@ impl Checker<'_> {
         let l = self.expr(file, list, scope, None);
         let elem = self.element_of(&l).unwrap_or(Type::Error);
         let slot = scope.bind(binder.map_or("it", |b| b.name.as_str()), elem.clone());
-        let f = filter.map(|f| Box::new(self.expect(file, f, scope, &Type::Bool, "the condition after `where` must be yes or no")));
+        let f = filter.map(|f| {
+            Box::new(self.expect(
+                file,
+                f,
+                scope,
+                &Type::Bool,
+                "the condition after `where` must be yes or no",
+            ))
+        });
         let b = body.map(|b| Box::new(self.expr(file, b, scope, None)));
         scope.unbind();
         let item_ty = b.as_ref().map_or(elem, |b| b.ty.clone());
         let ty = match agg {
             Agg::Count => {
                 if let Some(b) = &b {
-                    self.must_fit(b, &Type::Bool, "`count of x in xs: condition` counts where the condition holds");
+                    self.must_fit(
+                        b,
+                        &Type::Bool,
+                        "`count of x in xs: condition` counts where the condition holds",
+                    );
                 }
                 Type::Number
             }
@@ -637,23 +1003,48 @@ impl Checker<'_> {
             }
             Agg::Min | Agg::Max => {
                 if !item_ty.is_ordered() {
-                    let msg = format!("`min of` and `max of` need numbers, dates or levels, not {}", self.show(&item_ty));
+                    let msg = format!(
+                        "`min of` and `max of` need numbers, dates or levels, not {}",
+                        self.show(&item_ty)
+                    );
                     self.error(loc, msg);
                 }
                 item_ty
             }
         };
-        mk(Node::Aggregate { agg, list: Box::new(l), slot, filter: f, body: b }, ty, loc)
+        mk(
+            Node::Aggregate {
+                agg,
+                list: Box::new(l),
+                slot,
+                filter: f,
+                body: b,
+            },
+            ty,
+            loc,
+        )
     }
 
-    fn binary(&mut self, file: FileId, op: BinOp, a: &ast::Expr, b: &ast::Expr, scope: &mut Scope, loc: Loc) -> Expr {
+    fn binary(
+        &mut self,
+        file: FileId,
+        op: BinOp,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        scope: &mut Scope,
+        loc: Loc,
+    ) -> Expr {
         match op {
             BinOp::And | BinOp::Or => {
                 let what = if op == BinOp::And { "`and`" } else { "`or`" };
                 let why = format!("{what} joins conditions that are yes or no");
                 let x = self.expect(file, a, scope, &Type::Bool, &why);
                 let y = self.expect(file, b, scope, &Type::Bool, &why);
-                let node = if op == BinOp::And { Node::And(Box::new(x), Box::new(y)) } else { Node::Or(Box::new(x), Box::new(y)) };
+                let node = if op == BinOp::And {
+                    Node::And(Box::new(x), Box::new(y))
+                } else {
+                    Node::Or(Box::new(x), Box::new(y))
+                };
                 mk(node, Type::Bool, loc)
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
@@ -669,10 +1060,18 @@ impl Checker<'_> {
                     _ => Cmp::Ge,
                 };
                 if !y.ty.fits(&x.ty) {
-                    let msg = format!("cannot compare {} with {}", self.show(&x.ty), self.show(&y.ty));
+                    let msg = format!(
+                        "cannot compare {} with {}",
+                        self.show(&x.ty),
+                        self.show(&y.ty)
+                    );
                     let help = match (&x.ty, &y.ty) {
-                        (Type::Percent, Type::Number) | (Type::Number, Type::Percent) => Some("write the percentage with `%`, e.g. `90%`".to_string()),
-                        (Type::Money, Type::Number) | (Type::Number, Type::Money) => Some("write the amount with `£`, e.g. `£15,400`".to_string()),
+                        (Type::Percent, Type::Number) | (Type::Number, Type::Percent) => {
+                            Some("write the percentage with `%`, e.g. `90%`".to_string())
+                        }
+                        (Type::Money, Type::Number) | (Type::Number, Type::Money) => {
+                            Some("write the amount with `£`, e.g. `£15,400`".to_string())
+                        }
                         _ => None,
                     };
                     self.error(loc, msg).help = help;
@@ -680,7 +1079,11 @@ impl Checker<'_> {
                     let msg = format!("{} values have no order", self.show(&x.ty));
                     self.error(loc, msg).help = Some("use `is` or `in` to compare them".into());
                 }
-                mk(Node::Compare(cmp, Box::new(x), Box::new(y)), Type::Bool, loc)
+                mk(
+                    Node::Compare(cmp, Box::new(x), Box::new(y)),
+                    Type::Bool,
+                    loc,
+                )
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 let mut x = self.expr(file, a, scope, None);
@@ -693,7 +1096,11 @@ impl Checker<'_> {
                 };
                 if matches!(arith, Arith::Add | Arith::Sub) {
                     if x.ty == Type::Date && y.ty == Type::Duration {
-                        let node = Node::Shift { date: Box::new(x), duration: Box::new(y), subtract: arith == Arith::Sub };
+                        let node = Node::Shift {
+                            date: Box::new(x),
+                            duration: Box::new(y),
+                            subtract: arith == Arith::Sub,
+                        };
                         return mk(node, Type::Date, loc);
                     }
                     if x.ty == Type::Date && y.ty == Type::Date {

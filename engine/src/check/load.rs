@@ -50,14 +50,25 @@ fn visit(
     let module = match parsed {
         Ok(m) => m,
         Err(e) => {
-            findings.push(Finding::error(Loc { file: id, span: e.span }, format!("syntax error: {}", e.message)));
+            findings.push(Finding::error(
+                Loc {
+                    file: id,
+                    span: e.span,
+                },
+                format!("syntax error: {}", e.message),
+            ));
             return;
         }
     };
     chain.push(name.clone());
     for item in &module.items {
-        let ast::Item::Import(path) = item else { continue };
-        let loc = Loc { file: id, span: path.span };
+        let (ast::Item::Import(path) | ast::Item::TestsFor(path)) = item else {
+            continue;
+        };
+        let loc = Loc {
+            file: id,
+            span: path.span,
+        };
         match loader.load(&name, &path.value) {
             Err(why) => findings.push(
                 Finding::error(loc, format!("cannot import \"{}\"", path.value))
@@ -69,9 +80,16 @@ fn visit(
                     let msg = if imported.name == name {
                         format!("\"{}\" imports itself", path.value)
                     } else {
-                        format!("\"{}\" imports a file that imports it: {} → {}", path.value, chain.join(" → "), imported.name)
+                        format!(
+                            "\"{}\" imports a file that imports it: {} → {}",
+                            path.value,
+                            chain.join(" → "),
+                            imported.name
+                        )
                     };
-                    findings.push(Finding::error(loc, msg).help("remove the import that closes the circle"));
+                    findings.push(
+                        Finding::error(loc, msg).help("remove the import that closes the circle"),
+                    );
                 } else if files.iter().any(|f| f.name == imported.name) {
                     // Already loaded through another import: its definitions are in scope once.
                 } else {
@@ -108,7 +126,10 @@ pub(crate) fn join(importer: &str, path: &str) -> String {
 mod tests {
     #[test]
     fn join_tidies_relative_paths() {
-        assert_eq!(super::join("policies/sf/sf.policy", "../shared/x.policy"), "policies/shared/x.policy");
+        assert_eq!(
+            super::join("policies/sf/sf.policy", "../shared/x.policy"),
+            "policies/shared/x.policy"
+        );
         assert_eq!(super::join("sf.policy", "x.policy"), "x.policy");
         assert_eq!(super::join("sf.policy", "../x.policy"), "../x.policy");
         assert_eq!(super::join("/a/b.policy", "./c.policy"), "/a/c.policy");

@@ -41,18 +41,30 @@ pub(crate) struct Checked {
 }
 
 /// Checks the policy whose main file is `main`, loading imports through `loader`.
-pub(crate) fn check(main: SourceFile, loader: &dyn Loader) -> (Option<Checked>, Vec<Finding>, Vec<SourceFile>) {
+pub(crate) fn check(
+    main: SourceFile,
+    loader: &dyn Loader,
+) -> (Option<Checked>, Vec<Finding>, Vec<SourceFile>) {
     let mut files = Vec::new();
     let mut findings = Vec::new();
     let modules = load::load_all(main, loader, &mut files, &mut findings);
-    if findings.iter().any(|f| f.severity == crate::diagnostic::Severity::Error) {
+    if findings
+        .iter()
+        .any(|f| f.severity == crate::diagnostic::Severity::Error)
+    {
         return (None, findings, files);
     }
     let mut checker = Checker::new(&files);
     checker.run(&modules);
     findings.extend(checker.findings);
-    let ok = !findings.iter().any(|f| f.severity == crate::diagnostic::Severity::Error);
-    let checked = ok.then(|| Checked { program: checker.program, header: checker.header, tests: checker.tests });
+    let ok = !findings
+        .iter()
+        .any(|f| f.severity == crate::diagnostic::Severity::Error);
+    let checked = ok.then(|| Checked {
+        program: checker.program,
+        header: checker.header,
+        tests: checker.tests,
+    });
     (checked, findings, files)
 }
 
@@ -152,21 +164,37 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn line_of(&self, loc: Loc) -> usize {
-        self.files
-            .get(loc.file as usize)
-            .map_or(0, |f| f.text[..loc.span.start.min(f.text.len())].matches('\n').count() + 1)
+        self.files.get(loc.file as usize).map_or(0, |f| {
+            f.text[..loc.span.start.min(f.text.len())]
+                .matches('\n')
+                .count()
+                + 1
+        })
     }
 
     fn file_name(&self, file: FileId) -> &str {
-        self.files.get(file as usize).map_or("?", |f| f.name.as_str())
+        self.files
+            .get(file as usize)
+            .map_or("?", |f| f.name.as_str())
     }
 
     fn declare_value(&mut self, name: &ast::Ident, file: FileId, def: Def) {
-        let loc = Loc { file, span: name.span };
+        let loc = Loc {
+            file,
+            span: name.span,
+        };
         if let Some((_, first)) = self.values.get(&name.name) {
             let msg = format!("`{}` is defined twice", name.name);
-            let help = format!("the first definition is at {}:{}; rename one of them", self.file_name(first.file), self.line_of(*first));
-            self.findings.push(Finding::error(loc, msg).label("defined again here").help(help));
+            let help = format!(
+                "the first definition is at {}:{}; rename one of them",
+                self.file_name(first.file),
+                self.line_of(*first)
+            );
+            self.findings.push(
+                Finding::error(loc, msg)
+                    .label("defined again here")
+                    .help(help),
+            );
             return;
         }
         self.values.insert(name.name.clone(), (def, loc));
@@ -174,15 +202,29 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_type(&mut self, name: &ast::Ident, file: FileId, def: TypeDef) {
-        let loc = Loc { file, span: name.span };
+        let loc = Loc {
+            file,
+            span: name.span,
+        };
         if BUILTIN_TYPES.contains(&name.name.as_str()) {
-            self.error(loc, format!("`{}` is a built-in type and cannot be redefined", name.name));
+            self.error(
+                loc,
+                format!("`{}` is a built-in type and cannot be redefined", name.name),
+            );
             return;
         }
         if let Some((_, first)) = self.types.get(&name.name) {
             let msg = format!("type `{}` is defined twice", name.name);
-            let help = format!("the first definition is at {}:{}", self.file_name(first.file), self.line_of(*first));
-            self.findings.push(Finding::error(loc, msg).label("defined again here").help(help));
+            let help = format!(
+                "the first definition is at {}:{}",
+                self.file_name(first.file),
+                self.line_of(*first)
+            );
+            self.findings.push(
+                Finding::error(loc, msg)
+                    .label("defined again here")
+                    .help(help),
+            );
             return;
         }
         self.types.insert(name.name.clone(), (def, loc));
@@ -206,17 +248,42 @@ impl<'a> Checker<'a> {
         self.check_tests(modules);
         self.check_cycles();
         self.check_unused(modules);
-        self.program.lets = std::mem::take(&mut self.lets_out).into_iter().flatten().collect();
-        self.program.functions = std::mem::take(&mut self.fns_out).into_iter().flatten().collect();
-        self.program.decisions = std::mem::take(&mut self.decisions_out).into_iter().flatten().collect();
+        self.program.lets = std::mem::take(&mut self.lets_out)
+            .into_iter()
+            .flatten()
+            .collect();
+        self.program.functions = std::mem::take(&mut self.fns_out)
+            .into_iter()
+            .flatten()
+            .collect();
+        self.program.decisions = std::mem::take(&mut self.decisions_out)
+            .into_iter()
+            .flatten()
+            .collect();
     }
 
     /// First pass: every name, so definitions may refer to each other in any order.
     fn declare_all(&mut self, modules: &[(FileId, ast::Module)]) {
         let mut need_ids: HashMap<String, Loc> = HashMap::new();
+        // A tests file (`tests for "x.policy"`) tests x: x's header and decisions count as main.
+        let tested: Vec<FileId> = modules
+            .first()
+            .into_iter()
+            .flat_map(|(_, m)| &m.items)
+            .filter_map(|i| match i {
+                ast::Item::TestsFor(t) => {
+                    let name = load::join(&self.files.first()?.name, &t.value);
+                    self.files
+                        .iter()
+                        .position(|f| f.name == name)
+                        .map(|p| p as FileId)
+                }
+                _ => None,
+            })
+            .collect();
         for (file, module) in modules {
             let file = *file;
-            let is_main = file == 0;
+            let is_main = file == 0 || tested.contains(&file);
             for item in &module.items {
                 match item {
                     ast::Item::Header(h) if is_main => {
@@ -224,8 +291,10 @@ impl<'a> Checker<'a> {
                         self.header.title = h.title.as_ref().map(|t| t.value.clone());
                         self.header.version = h.version.as_ref().map(|t| t.value.clone());
                         self.header.source = h.source.as_ref().map(|t| t.value.clone());
-                        self.header.in_force =
-                            h.in_force.as_ref().map(|f| (f.from.text.clone(), f.to.as_ref().map(|t| t.text.clone())));
+                        self.header.in_force = h
+                            .in_force
+                            .as_ref()
+                            .map(|f| (f.from.text.clone(), f.to.as_ref().map(|t| t.text.clone())));
                     }
                     ast::Item::Enum(e) => {
                         let idx = self.program.enums.len() as u32;
@@ -241,13 +310,17 @@ impl<'a> Checker<'a> {
                     }
                     ast::Item::Record(r) => {
                         let idx = self.program.records.len() as u32;
-                        self.program.records.push(RecordDef { name: r.name.name.clone(), fields: Vec::new() });
+                        self.program.records.push(RecordDef {
+                            name: r.name.name.clone(),
+                            fields: Vec::new(),
+                        });
                         self.declare_type(&r.name, file, TypeDef::Record(idx));
                     }
                     ast::Item::Input(i) => {
                         if let Some((name, _)) = &self.program.input {
                             let msg = format!("the policy already reads `{name}` as its input");
-                            self.error(Loc { file, span: i.span }, msg).help = Some("a policy has one `input`".into());
+                            self.error(Loc { file, span: i.span }, msg).help =
+                                Some("a policy has one `input`".into());
                         } else {
                             self.program.input = Some((i.name.name.clone(), u32::MAX));
                             self.declare_value(&i.name, file, Def::Input);
@@ -255,7 +328,11 @@ impl<'a> Checker<'a> {
                     }
                     ast::Item::Param(p) => {
                         let idx = self.program.params.len() as u32;
-                        self.program.params.push(Param { name: p.name.name.clone(), ty: Type::Error, values: Vec::new() });
+                        self.program.params.push(Param {
+                            name: p.name.name.clone(),
+                            ty: Type::Error,
+                            values: Vec::new(),
+                        });
                         self.declare_value(&p.name, file, Def::Param(idx));
                     }
                     ast::Item::Let(l) => {
@@ -284,10 +361,14 @@ impl<'a> Checker<'a> {
                         let mut needs = Vec::new();
                         for n in &g.needs {
                             let ni = self.need_syntax.len() as u32;
-                            let loc = Loc { file, span: n.id.span };
+                            let loc = Loc {
+                                file,
+                                span: n.id.span,
+                            };
                             if let Some(first) = need_ids.get(&n.id.name) {
                                 let help = format!("need and indicator ids must be unique; the first is at line {}", self.line_of(*first));
-                                self.error(loc, format!("need id `{}` is used twice", n.id.name)).help = Some(help);
+                                self.error(loc, format!("need id `{}` is used twice", n.id.name))
+                                    .help = Some(help);
                                 continue;
                             }
                             need_ids.insert(n.id.name.clone(), loc);
@@ -307,7 +388,10 @@ impl<'a> Checker<'a> {
                         self.decision_syntax.push((file, d.clone()));
                         self.declare_value(&d.name, file, Def::Decision(idx));
                     }
-                    ast::Item::Test(t) if is_main => self.tests.push(TestCase { file, decl: t.clone() }),
+                    ast::Item::Test(t) if file == 0 => self.tests.push(TestCase {
+                        file,
+                        decl: t.clone(),
+                    }),
                     _ => {}
                 }
             }
@@ -322,28 +406,57 @@ impl<'a> Checker<'a> {
         self.lets_out = vec![None; self.let_syntax.len()];
         self.fns_out = vec![None; self.fn_syntax.len()];
         self.decisions_out = vec![None; self.decision_syntax.len()];
-        if modules.first().is_some_and(|(_, m)| !m.items.iter().any(|i| matches!(i, ast::Item::Header(_)))) {
+        if self.header.name.is_empty() {
             self.header.name = self
                 .files
                 .first()
-                .map(|f| f.name.rsplit('/').next().unwrap_or(&f.name).trim_end_matches(".policy").to_string())
+                .map(|f| {
+                    f.name
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(&f.name)
+                        .trim_end_matches(".policy")
+                        .to_string()
+                })
                 .unwrap_or_default();
         }
     }
 
-    fn labelled(&mut self, file: FileId, name: &ast::Ident, values: &[ast::Labelled], what: &str) -> EnumDef {
-        let mut def = EnumDef { name: name.name.clone(), values: Vec::new(), labels: Vec::new() };
+    fn labelled(
+        &mut self,
+        file: FileId,
+        name: &ast::Ident,
+        values: &[ast::Labelled],
+        what: &str,
+    ) -> EnumDef {
+        let mut def = EnumDef {
+            name: name.name.clone(),
+            values: Vec::new(),
+            labels: Vec::new(),
+        };
         for v in values {
             if def.values.iter().any(|x| **x == *v.id.name) {
-                let loc = Loc { file, span: v.id.span };
-                self.error(loc, format!("`{}` appears twice in {what} `{}`", v.id.name, name.name));
+                let loc = Loc {
+                    file,
+                    span: v.id.span,
+                };
+                self.error(
+                    loc,
+                    format!("`{}` appears twice in {what} `{}`", v.id.name, name.name),
+                );
                 continue;
             }
             def.values.push(Arc::from(v.id.name.as_str()));
             def.labels.push(v.label.as_ref().map(|l| l.value.clone()));
         }
         if def.values.is_empty() {
-            self.error(Loc { file, span: name.span }, format!("{what} `{}` has no values", name.name));
+            self.error(
+                Loc {
+                    file,
+                    span: name.span,
+                },
+                format!("{what} `{}` has no values", name.name),
+            );
         }
         def
     }
@@ -370,8 +483,15 @@ impl<'a> Checker<'a> {
                         }
                     }
                     None => {
-                        let loc = Loc { file, span: name.span };
-                        let names: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).chain(self.types.keys().cloned()).collect();
+                        let loc = Loc {
+                            file,
+                            span: name.span,
+                        };
+                        let names: Vec<String> = BUILTIN_TYPES
+                            .iter()
+                            .map(|s| s.to_string())
+                            .chain(self.types.keys().cloned())
+                            .collect();
                         let help = did_you_mean(other, names.iter().map(String::as_str));
                         self.error(loc, format!("unknown type `{other}`")).help = help;
                         Type::Error
@@ -389,16 +509,29 @@ impl<'a> Checker<'a> {
                     let mut fields: Vec<FieldDef> = Vec::new();
                     for f in &r.fields {
                         let ty = self.resolve_type(*file, &f.ty);
-                        let loc = Loc { file: *file, span: f.name.span };
+                        let loc = Loc {
+                            file: *file,
+                            span: f.name.span,
+                        };
                         if fields.iter().any(|x| *x.name == *f.name.name) {
-                            self.error(loc, format!("field `{}` appears twice in record `{}`", f.name.name, r.name.name));
+                            self.error(
+                                loc,
+                                format!(
+                                    "field `{}` appears twice in record `{}`",
+                                    f.name.name, r.name.name
+                                ),
+                            );
                             continue;
                         }
                         if matches!(ty, Type::Duration) {
-                            self.error(loc, "a record field cannot be a duration")
-                                .help = Some("record a date, or a number of days".into());
+                            self.error(loc, "a record field cannot be a duration").help =
+                                Some("record a date, or a number of days".into());
                         }
-                        fields.push(FieldDef { name: Arc::from(f.name.name.as_str()), ty, required: f.required });
+                        fields.push(FieldDef {
+                            name: Arc::from(f.name.name.as_str()),
+                            ty,
+                            required: f.required,
+                        });
                     }
                     if let Some(rec) = self.program.records.get_mut(idx) {
                         rec.fields = fields;
@@ -407,7 +540,10 @@ impl<'a> Checker<'a> {
                 }
                 if let ast::Item::Input(i) = item {
                     let ty = self.resolve_type(*file, &i.ty);
-                    let loc = Loc { file: *file, span: i.ty.span() };
+                    let loc = Loc {
+                        file: *file,
+                        span: i.ty.span(),
+                    };
                     match ty {
                         Type::Record(r) => {
                             if let Some(input) = self.program.input.as_mut() {
@@ -426,7 +562,10 @@ impl<'a> Checker<'a> {
             }
         }
         if self.program.input.is_none() && !self.decision_syntax.is_empty() {
-            let loc = Loc { file: 0, span: ast::Span::new(0, 0) };
+            let loc = Loc {
+                file: 0,
+                span: ast::Span::new(0, 0),
+            };
             self.error(loc, "the policy has no `input`").help =
                 Some("say which record it reads, e.g. `input family: Family`".into());
         }
@@ -436,7 +575,9 @@ impl<'a> Checker<'a> {
     /// A record that contains itself would need an infinite record: refuse it.
     fn detect_record_recursion(&mut self) {
         fn reaches(records: &[RecordDef], from: u32, target: u32, seen: &mut Vec<u32>) -> bool {
-            let Some(r) = records.get(from as usize) else { return false };
+            let Some(r) = records.get(from as usize) else {
+                return false;
+            };
             for f in &r.fields {
                 let mut t = &f.ty;
                 while let Type::List(inner) = t {
@@ -483,15 +624,23 @@ impl<'a> Checker<'a> {
                     ast::ParamValue::Dated(dated) => {
                         let mut last: Option<chrono::NaiveDate> = None;
                         for (date, e) in dated {
-                            let loc = Loc { file, span: date.span };
+                            let loc = Loc {
+                                file,
+                                span: date.span,
+                            };
                             let Some(d) = parse_date(&date.text) else {
                                 self.error(loc, format!("`{}` is not a date", date.text));
                                 continue;
                             };
                             if let Some(prev) = last {
                                 if d <= prev {
-                                    let msg = format!("dated values of `{}` are out of order", p.name.name);
-                                    let help = format!("list `from` dates oldest first; {d} comes after {prev}");
+                                    let msg = format!(
+                                        "dated values of `{}` are out of order",
+                                        p.name.name
+                                    );
+                                    let help = format!(
+                                        "list `from` dates oldest first; {d} comes after {prev}"
+                                    );
                                     self.error(loc, msg).help = Some(help);
                                 }
                             }
@@ -517,7 +666,11 @@ impl<'a> Checker<'a> {
         let checked = self.expr(file, e, &mut scope, Some(ty));
         let loc = Loc { file, span: e.span };
         if !checked.ty.fits(ty) {
-            let msg = format!("this value is {}, but the param is {}", self.show(&checked.ty), self.show(ty));
+            let msg = format!(
+                "this value is {}, but the param is {}",
+                self.show(&checked.ty),
+                self.show(ty)
+            );
             self.error(loc, msg);
             return None;
         }
@@ -532,13 +685,21 @@ impl<'a> Checker<'a> {
     }
 
     fn check_header(&mut self, modules: &[(FileId, ast::Module)]) {
-        let Some((_, main)) = modules.first() else { return };
+        let Some((_, main)) = modules.first() else {
+            return;
+        };
         for item in &main.items {
             let ast::Item::Header(h) = item else { continue };
             if let Some(f) = &h.in_force {
                 for d in std::iter::once(&f.from).chain(f.to.as_ref()) {
                     if parse_date(&d.text).is_none() {
-                        self.error(Loc { file: 0, span: d.span }, format!("`{}` is not a date", d.text));
+                        self.error(
+                            Loc {
+                                file: 0,
+                                span: d.span,
+                            },
+                            format!("`{}` is not a date", d.text),
+                        );
                     }
                 }
             }
@@ -546,8 +707,17 @@ impl<'a> Checker<'a> {
                 let mut scope = expr::Scope::default();
                 let checked = self.expr(0, e, &mut scope, Some(&Type::Date));
                 if !checked.ty.fits(&Type::Date) {
-                    let msg = format!("`as_at` must be a date, but this is {}", self.show(&checked.ty));
-                    self.error(Loc { file: 0, span: e.span }, msg);
+                    let msg = format!(
+                        "`as_at` must be a date, but this is {}",
+                        self.show(&checked.ty)
+                    );
+                    self.error(
+                        Loc {
+                            file: 0,
+                            span: e.span,
+                        },
+                        msg,
+                    );
                 }
                 self.program.as_at = Some((checked, scope.max_slots));
             }
@@ -555,7 +725,11 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn show(&self, t: &Type) -> String {
-        let names = TypeNames { enums: &self.program.enums, records: &self.program.records, scales: &self.program.scales };
+        let names = TypeNames {
+            enums: &self.program.enums,
+            records: &self.program.records,
+            scales: &self.program.scales,
+        };
         Shown(t, &names).to_string()
     }
 
@@ -575,13 +749,28 @@ impl<'a> Checker<'a> {
         let value = self.expr(file, &decl.value, &mut scope, want.as_ref());
         if let Some(want) = &want {
             if !value.ty.fits(want) {
-                let msg = format!("`{}` is declared {}, but its value is {}", decl.name.name, self.show(want), self.show(&value.ty));
-                self.error(Loc { file, span: decl.value.span }, msg);
+                let msg = format!(
+                    "`{}` is declared {}, but its value is {}",
+                    decl.name.name,
+                    self.show(want),
+                    self.show(&value.ty)
+                );
+                self.error(
+                    Loc {
+                        file,
+                        span: decl.value.span,
+                    },
+                    msg,
+                );
             }
         }
         self.current = outer;
         let ty = value.ty.clone();
-        self.lets_out[iu] = Some(Let { name: decl.name.name.clone(), value, locals: scope.max_slots });
+        self.lets_out[iu] = Some(Let {
+            name: decl.name.name.clone(),
+            value,
+            locals: scope.max_slots,
+        });
         self.let_types[iu] = ty.clone();
         self.let_state[iu] = State::Done;
         ty
@@ -602,7 +791,13 @@ impl<'a> Checker<'a> {
         for p in &decl.params {
             let ty = self.resolve_type(file, &p.ty);
             if scope.locals.iter().any(|(n, _, _)| *n == p.name.name) {
-                self.error(Loc { file, span: p.name.span }, format!("parameter `{}` is named twice", p.name.name));
+                self.error(
+                    Loc {
+                        file,
+                        span: p.name.span,
+                    },
+                    format!("parameter `{}` is named twice", p.name.name),
+                );
             }
             scope.bind(&p.name.name, ty.clone());
             param_types.push(ty);
@@ -612,8 +807,19 @@ impl<'a> Checker<'a> {
         let body = self.expr(file, &decl.body, &mut scope, want.as_ref());
         if let Some(want) = &want {
             if !body.ty.fits(want) {
-                let msg = format!("`{}` is declared to return {}, but returns {}", decl.name.name, self.show(want), self.show(&body.ty));
-                self.error(Loc { file, span: decl.body.span }, msg);
+                let msg = format!(
+                    "`{}` is declared to return {}, but returns {}",
+                    decl.name.name,
+                    self.show(want),
+                    self.show(&body.ty)
+                );
+                self.error(
+                    Loc {
+                        file,
+                        span: decl.body.span,
+                    },
+                    msg,
+                );
             }
         }
         self.current = outer;
@@ -643,7 +849,14 @@ impl<'a> Checker<'a> {
         let value = self.expr(file, &decl.value, &mut scope, None);
         if contains_record(&value.ty) {
             let msg = format!("decision `{}` would output a whole record", decl.name.name);
-            self.error(Loc { file, span: decl.value.span }, msg).help =
+            self.error(
+                Loc {
+                    file,
+                    span: decl.value.span,
+                },
+                msg,
+            )
+            .help =
                 Some("decide a yes/no, a level, a number, a text, a date or a list of ids".into());
         }
         self.current = outer;
@@ -674,8 +887,18 @@ impl<'a> Checker<'a> {
             let mut scope = expr::Scope::default();
             let when = self.expr(*file, &n.when, &mut scope, Some(&Type::Bool));
             if !when.ty.fits(&Type::Bool) {
-                let msg = format!("the condition of `{}` must be yes or no, but it is {}", n.id.name, self.show(&when.ty));
-                self.error(Loc { file: *file, span: n.when.span }, msg);
+                let msg = format!(
+                    "the condition of `{}` must be yes or no, but it is {}",
+                    n.id.name,
+                    self.show(&when.ty)
+                );
+                self.error(
+                    Loc {
+                        file: *file,
+                        span: n.when.span,
+                    },
+                    msg,
+                );
             }
             self.current = outer;
             let level = n.level.as_ref().and_then(|l| self.need_level(*file, l));
@@ -694,15 +917,37 @@ impl<'a> Checker<'a> {
     }
 
     fn need_level(&mut self, file: FileId, level: &ast::Ident) -> Option<u32> {
-        let loc = Loc { file, span: level.span };
-        let found = self.program.scales.iter().enumerate().find_map(|(s, scale)| {
-            scale.values.iter().position(|v| **v == *level.name).map(|l| (s as u32, l as u32))
-        });
+        let loc = Loc {
+            file,
+            span: level.span,
+        };
+        let found = self
+            .program
+            .scales
+            .iter()
+            .enumerate()
+            .find_map(|(s, scale)| {
+                scale
+                    .values
+                    .iter()
+                    .position(|v| **v == *level.name)
+                    .map(|l| (s as u32, l as u32))
+            });
         let Some((scale, index)) = found else {
-            let all: Vec<String> = self.program.scales.iter().flat_map(|s| s.values.iter().map(|v| v.to_string())).collect();
-            let help = did_you_mean(&level.name, all.iter().map(String::as_str))
-                .or_else(|| self.program.scales.is_empty().then(|| "declare the levels with `scale level { … }`".to_string()));
-            self.error(loc, format!("`{}` is not a level of any scale", level.name)).help = help;
+            let all: Vec<String> = self
+                .program
+                .scales
+                .iter()
+                .flat_map(|s| s.values.iter().map(|v| v.to_string()))
+                .collect();
+            let help = did_you_mean(&level.name, all.iter().map(String::as_str)).or_else(|| {
+                self.program
+                    .scales
+                    .is_empty()
+                    .then(|| "declare the levels with `scale level { … }`".to_string())
+            });
+            self.error(loc, format!("`{}` is not a level of any scale", level.name))
+                .help = help;
             return None;
         };
         match self.program.need_scale {
@@ -712,7 +957,12 @@ impl<'a> Checker<'a> {
             }
             _ => {}
         }
-        if let Some(name) = self.program.scales.get(scale as usize).map(|s| s.name.clone()) {
+        if let Some(name) = self
+            .program
+            .scales
+            .get(scale as usize)
+            .map(|s| s.name.clone())
+        {
             if let Some((def, _)) = self.types.get(&name) {
                 self.used_types.insert(*def);
             }
@@ -727,34 +977,78 @@ impl<'a> Checker<'a> {
                 let ast::TestStep::Expect(e) = step else {
                     if let ast::TestStep::AsAt(d) = step {
                         if parse_date(&d.text).is_none() {
-                            self.error(Loc { file: t.file, span: d.span }, format!("`{}` is not a date", d.text));
+                            self.error(
+                                Loc {
+                                    file: t.file,
+                                    span: d.span,
+                                },
+                                format!("`{}` is not a date", d.text),
+                            );
                         }
                     }
                     continue;
                 };
                 match &e.kind {
                     ast::ExpectKind::Decision { name, .. } => {
-                        if !self.decision_syntax.iter().any(|(_, d)| d.name.name == name.name) {
-                            let names: Vec<String> = self.decision_syntax.iter().map(|(_, d)| d.name.name.clone()).collect();
+                        if !self
+                            .decision_syntax
+                            .iter()
+                            .any(|(_, d)| d.name.name == name.name)
+                        {
+                            let names: Vec<String> = self
+                                .decision_syntax
+                                .iter()
+                                .map(|(_, d)| d.name.name.clone())
+                                .collect();
                             let help = did_you_mean(&name.name, names.iter().map(String::as_str));
-                            self.error(Loc { file: t.file, span: name.span }, format!("the policy has no decision `{}`", name.name))
-                                .help = help;
+                            self.error(
+                                Loc {
+                                    file: t.file,
+                                    span: name.span,
+                                },
+                                format!("the policy has no decision `{}`", name.name),
+                            )
+                            .help = help;
                         }
                     }
                     ast::ExpectKind::Need { subject, id, .. } => {
                         let found = match subject {
-                            ast::NeedSubject::Need => self.program.needs.iter().any(|n| *n.id == *id.name),
-                            ast::NeedSubject::Group => self.program.groups.iter().any(|g| *g.id == *id.name),
+                            ast::NeedSubject::Need => {
+                                self.program.needs.iter().any(|n| *n.id == *id.name)
+                            }
+                            ast::NeedSubject::Group => {
+                                self.program.groups.iter().any(|g| *g.id == *id.name)
+                            }
                         };
                         if !found {
                             let names: Vec<String> = match subject {
-                                ast::NeedSubject::Need => self.program.needs.iter().map(|n| n.id.to_string()).collect(),
-                                ast::NeedSubject::Group => self.program.groups.iter().map(|g| g.id.to_string()).collect(),
+                                ast::NeedSubject::Need => self
+                                    .program
+                                    .needs
+                                    .iter()
+                                    .map(|n| n.id.to_string())
+                                    .collect(),
+                                ast::NeedSubject::Group => self
+                                    .program
+                                    .groups
+                                    .iter()
+                                    .map(|g| g.id.to_string())
+                                    .collect(),
                             };
                             let help = did_you_mean(&id.name, names.iter().map(String::as_str));
-                            let what = if *subject == ast::NeedSubject::Group { "group" } else { "need" };
-                            self.error(Loc { file: t.file, span: id.span }, format!("the policy has no {what} `{}`", id.name))
-                                .help = help;
+                            let what = if *subject == ast::NeedSubject::Group {
+                                "group"
+                            } else {
+                                "need"
+                            };
+                            self.error(
+                                Loc {
+                                    file: t.file,
+                                    span: id.span,
+                                },
+                                format!("the policy has no {what} `{}`", id.name),
+                            )
+                            .help = help;
                         }
                     }
                     _ => {}
@@ -774,13 +1068,44 @@ impl<'a> Checker<'a> {
 
     fn def_name(&self, d: Def) -> String {
         match d {
-            Def::Input => self.program.input.as_ref().map(|i| i.0.clone()).unwrap_or_default(),
-            Def::Param(i) => self.program.params.get(i as usize).map(|p| p.name.clone()).unwrap_or_default(),
-            Def::Let(i) => self.let_syntax.get(i as usize).map(|(_, l)| l.name.name.clone()).unwrap_or_default(),
-            Def::Fn(i) => self.fn_syntax.get(i as usize).map(|(_, f)| f.name.name.clone()).unwrap_or_default(),
-            Def::Group(i) => self.program.groups.get(i as usize).map(|g| g.id.to_string()).unwrap_or_default(),
-            Def::Need(i) => self.need_syntax.get(i as usize).map(|(_, n)| n.id.name.clone()).unwrap_or_default(),
-            Def::Decision(i) => self.decision_syntax.get(i as usize).map(|(_, d)| d.name.name.clone()).unwrap_or_default(),
+            Def::Input => self
+                .program
+                .input
+                .as_ref()
+                .map(|i| i.0.clone())
+                .unwrap_or_default(),
+            Def::Param(i) => self
+                .program
+                .params
+                .get(i as usize)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            Def::Let(i) => self
+                .let_syntax
+                .get(i as usize)
+                .map(|(_, l)| l.name.name.clone())
+                .unwrap_or_default(),
+            Def::Fn(i) => self
+                .fn_syntax
+                .get(i as usize)
+                .map(|(_, f)| f.name.name.clone())
+                .unwrap_or_default(),
+            Def::Group(i) => self
+                .program
+                .groups
+                .get(i as usize)
+                .map(|g| g.id.to_string())
+                .unwrap_or_default(),
+            Def::Need(i) => self
+                .need_syntax
+                .get(i as usize)
+                .map(|(_, n)| n.id.name.clone())
+                .unwrap_or_default(),
+            Def::Decision(i) => self
+                .decision_syntax
+                .get(i as usize)
+                .map(|(_, d)| d.name.name.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -795,16 +1120,30 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn dfs(&mut self, d: Def, path: &mut Vec<(Def, Option<Loc>)>, done: &mut std::collections::HashSet<Def>) {
+    fn dfs(
+        &mut self,
+        d: Def,
+        path: &mut Vec<(Def, Option<Loc>)>,
+        done: &mut std::collections::HashSet<Def>,
+    ) {
         if done.contains(&d) {
             return;
         }
         let next = self.deps.get(&d).cloned().unwrap_or_default();
         for (n, loc) in next {
             if let Some(pos) = path.iter().position(|(p, _)| *p == n) {
-                let names: Vec<String> = path[pos..].iter().map(|(p, _)| self.def_name(*p)).chain([self.def_name(n)]).collect();
-                let msg = format!("`{}` depends on itself: {}", self.def_name(n), names.join(" → "));
-                self.error(loc, msg).help = Some("definitions must not refer back to themselves".into());
+                let names: Vec<String> = path[pos..]
+                    .iter()
+                    .map(|(p, _)| self.def_name(*p))
+                    .chain([self.def_name(n)])
+                    .collect();
+                let msg = format!(
+                    "`{}` depends on itself: {}",
+                    self.def_name(n),
+                    names.join(" → ")
+                );
+                self.error(loc, msg).help =
+                    Some("definitions must not refer back to themselves".into());
                 done.insert(n);
                 continue;
             }
@@ -832,11 +1171,17 @@ impl<'a> Checker<'a> {
                 Def::Fn(_) => "fn",
                 _ => continue,
             };
-            warnings.push(Finding::warning(*loc, format!("{what} `{name}` is never used")).help("remove it, or use it in a rule"));
+            warnings.push(
+                Finding::warning(*loc, format!("{what} `{name}` is never used"))
+                    .help("remove it, or use it in a rule"),
+            );
         }
         for (name, (def, loc)) in &self.types {
             if loc.file == 0 && !self.used_types.contains(def) {
-                warnings.push(Finding::warning(*loc, format!("type `{name}` is never used")).help("remove it, or use it in a record"));
+                warnings.push(
+                    Finding::warning(*loc, format!("type `{name}` is never used"))
+                        .help("remove it, or use it in a record"),
+                );
             }
         }
         warnings.sort_by_key(|w| w.start);
@@ -853,4 +1198,6 @@ fn contains_record(t: &Type) -> bool {
     }
 }
 
-pub(crate) const BUILTIN_TYPES: [&str; 7] = ["bool", "number", "percent", "money", "text", "date", "duration"];
+pub(crate) const BUILTIN_TYPES: [&str; 7] = [
+    "bool", "number", "percent", "money", "text", "date", "duration",
+];

@@ -101,7 +101,8 @@ impl<'p, T: Tracer> Eval<'p, T> {
     pub(crate) fn top(&mut self, e: &Expr, locals: u32) -> (Value, Vec<Step>) {
         let (saved_base, saved_len) = (self.base, self.stack.len());
         self.base = saved_len;
-        self.stack.resize(saved_len + locals as usize, Value::unknown());
+        self.stack
+            .resize(saved_len + locals as usize, Value::unknown());
         let mark = self.tracer.mark();
         let v = self.eval(e);
         let steps = self.tracer.take(mark);
@@ -115,7 +116,9 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return done.clone();
         }
         let program = self.program;
-        let Some(d) = program.decisions.get(i as usize) else { return (Value::unknown(), Vec::new()) };
+        let Some(d) = program.decisions.get(i as usize) else {
+            return (Value::unknown(), Vec::new());
+        };
         let out = self.top(&d.value, d.locals);
         self.decisions[i as usize] = Some(out.clone());
         out
@@ -126,7 +129,9 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return done.clone();
         }
         let program = self.program;
-        let Some(n) = program.needs.get(i as usize) else { return (Value::unknown(), Vec::new()) };
+        let Some(n) = program.needs.get(i as usize) else {
+            return (Value::unknown(), Vec::new());
+        };
         let out = self.top(&n.when, n.locals);
         self.needs[i as usize] = Some(out.clone());
         out
@@ -137,7 +142,9 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return v.clone();
         }
         let program = self.program;
-        let Some(g) = program.groups.get(i as usize) else { return Value::unknown() };
+        let Some(g) = program.groups.get(i as usize) else {
+            return Value::unknown();
+        };
         let mut acc = Value::Bool(false);
         for &n in &g.needs {
             let (v, _) = self.need(n);
@@ -155,14 +162,19 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return done.clone();
         }
         let program = self.program;
-        let Some(l) = program.lets.get(i as usize) else { return (Value::unknown(), Vec::new()) };
+        let Some(l) = program.lets.get(i as usize) else {
+            return (Value::unknown(), Vec::new());
+        };
         let out = self.top(&l.value, l.locals);
         self.lets[i as usize] = Some(out.clone());
         out
     }
 
     fn local(&self, slot: u32) -> Value {
-        self.stack.get(self.base + slot as usize).cloned().unwrap_or_else(Value::unknown)
+        self.stack
+            .get(self.base + slot as usize)
+            .cloned()
+            .unwrap_or_else(Value::unknown)
     }
 
     fn set_local(&mut self, slot: u32, v: Value) {
@@ -172,10 +184,23 @@ impl<'p, T: Tracer> Eval<'p, T> {
     }
 
     /// Records a leaf step for a condition or a named value, with the operands that decided it.
-    fn note(&mut self, e: &Expr, value: &Value, detail: impl FnOnce(&Self) -> Option<String>, children: Vec<Step>) {
+    fn note(
+        &mut self,
+        e: &Expr,
+        value: &Value,
+        detail: impl FnOnce(&Self) -> Option<String>,
+        children: Vec<Step>,
+    ) {
         if T::ON {
             let detail = detail(self);
-            self.tracer.push(Step { loc: e.loc, element: None, value: value.clone(), ty: e.ty.clone(), detail, children });
+            self.tracer.push(Step {
+                loc: e.loc,
+                element: None,
+                value: value.clone(),
+                ty: e.ty.clone(),
+                detail,
+                children,
+            });
         }
     }
 
@@ -184,7 +209,11 @@ impl<'p, T: Tracer> Eval<'p, T> {
             Node::Const(v) => v.clone(),
             Node::Input => self.input.clone(),
             Node::Local(slot) => self.local(*slot),
-            Node::Param(i) => self.params.get(*i as usize).cloned().unwrap_or_else(Value::unknown),
+            Node::Param(i) => self
+                .params
+                .get(*i as usize)
+                .cloned()
+                .unwrap_or_else(Value::unknown),
             Node::Let(i) => {
                 let (v, steps) = self.let_value(*i);
                 if T::ON && e.ty == Type::Bool {
@@ -234,7 +263,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
             Node::Compare(op, a, b) => {
                 let (x, y) = (self.eval(a), self.eval(b));
                 let v = compare(*op, &x, &y);
-                self.note(e, &v, |this| Some(this.detail2(&x, a, cmp_word(*op), &y, b)), Vec::new());
+                self.note(
+                    e,
+                    &v,
+                    |this| Some(this.detail2(&x, a, cmp_word(*op), &y, b)),
+                    Vec::new(),
+                );
                 v
             }
             Node::Between(x, lo, hi) => {
@@ -260,14 +294,26 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 let (x, y) = (self.eval(a), self.eval(b));
                 arith(*op, &x, &y)
             }
-            Node::Shift { date, duration, subtract } => match (self.eval(date), self.eval(duration)) {
+            Node::Shift {
+                date,
+                duration,
+                subtract,
+            } => match (self.eval(date), self.eval(duration)) {
                 (Value::Date(d), Value::Duration(n)) => {
-                    let r = if *subtract { value::sub_duration(d, n) } else { value::add_duration(d, n) };
+                    let r = if *subtract {
+                        value::sub_duration(d, n)
+                    } else {
+                        value::add_duration(d, n)
+                    };
                     r.map_or_else(Value::unknown, Value::Date)
                 }
                 (x, y) => Value::Unknown(x.missing().union(&y.missing())),
             },
-            Node::In { value, list, negated } => {
+            Node::In {
+                value,
+                list,
+                negated,
+            } => {
                 let v = self.eval(value);
                 let l = self.eval(list);
                 let r = member(&v, &l);
@@ -275,7 +321,15 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 self.note(
                     e,
                     &r,
-                    |this| Some(this.detail2(&v, value, if *negated { "not in" } else { "in" }, &l, list)),
+                    |this| {
+                        Some(this.detail2(
+                            &v,
+                            value,
+                            if *negated { "not in" } else { "in" },
+                            &l,
+                            list,
+                        ))
+                    },
                     Vec::new(),
                 );
                 r
@@ -287,7 +341,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 self.note(e, &r, |_| None, Vec::new());
                 r
             }
-            Node::Within { date, duration, direction, anchor } => {
+            Node::Within {
+                date,
+                duration,
+                direction,
+                anchor,
+            } => {
                 let (d, n, t) = (self.eval(date), self.eval(duration), self.eval(anchor));
                 let r = within(&d, &n, *direction, &t);
                 self.note(
@@ -295,7 +354,11 @@ impl<'p, T: Tracer> Eval<'p, T> {
                     &r,
                     |this| {
                         let program = this.program;
-                        let word = if *direction == Direction::Before { "before" } else { "after" };
+                        let word = if *direction == Direction::Before {
+                            "before"
+                        } else {
+                            "after"
+                        };
                         Some(format!(
                             "{} within {} {word} {}",
                             crate::explain::show(program, &d, &Type::Date),
@@ -309,7 +372,9 @@ impl<'p, T: Tracer> Eval<'p, T> {
             }
             Node::Filter { list, slot, cond } => {
                 let l = self.eval(list);
-                let Value::List(items) = l else { return Value::Unknown(l.missing()) };
+                let Value::List(items) = l else {
+                    return Value::Unknown(l.missing());
+                };
                 let mut out = Vec::new();
                 let mut maybe = Vec::new();
                 let mark = self.tracer.mark();
@@ -332,8 +397,20 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 let maybe = maybe.iter().any(Option::is_some).then_some(maybe);
                 Value::List(Arc::new(List { items: out, maybe }))
             }
-            Node::Quantifier { quant, list, slot, filter, body } => self.quantifier(e, *quant, list, *slot, filter.as_deref(), body),
-            Node::Aggregate { agg, list, slot, filter, body } => self.aggregate(*agg, list, *slot, filter.as_deref(), body.as_deref()),
+            Node::Quantifier {
+                quant,
+                list,
+                slot,
+                filter,
+                body,
+            } => self.quantifier(e, *quant, list, *slot, filter.as_deref(), body),
+            Node::Aggregate {
+                agg,
+                list,
+                slot,
+                filter,
+                body,
+            } => self.aggregate(*agg, list, *slot, filter.as_deref(), body.as_deref()),
             Node::When { arms, otherwise } => {
                 for (cond, value) in arms {
                     match self.eval(cond) {
@@ -350,23 +427,37 @@ impl<'p, T: Tracer> Eval<'p, T> {
             },
             Node::Highest(scale) => self.highest(*scale),
             Node::MetGroups => {
-                let values: Vec<Value> = (0..self.program.groups.len() as u32).map(|g| self.group(g)).collect();
+                let values: Vec<Value> = (0..self.program.groups.len() as u32)
+                    .map(|g| self.group(g))
+                    .collect();
                 met_list(values, Value::Group)
             }
             Node::MetNeeds => {
-                let values: Vec<Value> = (0..self.program.needs.len() as u32).map(|n| self.need(n).0).collect();
+                let values: Vec<Value> = (0..self.program.needs.len() as u32)
+                    .map(|n| self.need(n).0)
+                    .collect();
                 met_list(values, Value::Need)
             }
-            Node::AllGroups => {
-                Value::List(Arc::new(List::certain((0..self.program.groups.len() as u32).map(Value::Group).collect())))
-            }
-            Node::AllNeeds => Value::List(Arc::new(List::certain((0..self.program.needs.len() as u32).map(Value::Need).collect()))),
+            Node::AllGroups => Value::List(Arc::new(List::certain(
+                (0..self.program.groups.len() as u32)
+                    .map(Value::Group)
+                    .collect(),
+            ))),
+            Node::AllNeeds => Value::List(Arc::new(List::certain(
+                (0..self.program.needs.len() as u32)
+                    .map(Value::Need)
+                    .collect(),
+            ))),
         }
     }
 
     fn detail2(&self, x: &Value, xe: &Expr, word: &str, y: &Value, ye: &Expr) -> String {
         let program = self.program;
-        format!("{} {word} {}", crate::explain::show(program, x, &xe.ty), crate::explain::show(program, y, &ye.ty))
+        format!(
+            "{} {word} {}",
+            crate::explain::show(program, x, &xe.ty),
+            crate::explain::show(program, y, &ye.ty)
+        )
     }
 
     /// `and` / `or`, keeping in the trace only the operands that decided the result.
@@ -383,7 +474,11 @@ impl<'p, T: Tracer> Eval<'p, T> {
         }
         let mid = self.tracer.mark();
         let y = self.eval(b);
-        let r = if is_and { and(x.clone(), || y.clone()) } else { or(x.clone(), || y.clone()) };
+        let r = if is_and {
+            and(x.clone(), || y.clone())
+        } else {
+            or(x.clone(), || y.clone())
+        };
         if T::ON {
             let right = self.tracer.take(mid);
             let left = self.tracer.take(mark);
@@ -412,12 +507,17 @@ impl<'p, T: Tracer> Eval<'p, T> {
 
     fn call(&mut self, e: &Expr, function: u32, args: &[Expr]) -> Value {
         let program = self.program;
-        let Some(f) = program.functions.get(function as usize) else { return Value::unknown() };
+        let Some(f) = program.functions.get(function as usize) else {
+            return Value::unknown();
+        };
         let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
         let (saved_base, saved_len) = (self.base, self.stack.len());
         self.base = saved_len;
         self.stack.extend(vals);
-        self.stack.resize(saved_len + (f.locals as usize).max(args.len()), Value::unknown());
+        self.stack.resize(
+            saved_len + (f.locals as usize).max(args.len()),
+            Value::unknown(),
+        );
         let mark = self.tracer.mark();
         let v = self.eval(&f.body);
         let steps = self.tracer.take(mark);
@@ -429,7 +529,15 @@ impl<'p, T: Tracer> Eval<'p, T> {
         v
     }
 
-    fn quantifier(&mut self, e: &Expr, quant: Quant, list: &Expr, slot: u32, filter: Option<&Expr>, body: &Expr) -> Value {
+    fn quantifier(
+        &mut self,
+        e: &Expr,
+        quant: Quant,
+        list: &Expr,
+        slot: u32,
+        filter: Option<&Expr>,
+        body: &Expr,
+    ) -> Value {
         let l = self.eval(list);
         let Value::List(items) = l else {
             let v = Value::Unknown(l.missing());
@@ -471,21 +579,38 @@ impl<'p, T: Tracer> Eval<'p, T> {
                     unknowns.push(step);
                 }
             }
-            acc = if quant == Quant::Any { or(acc, || t) } else { and(acc, || t) };
+            acc = if quant == Quant::Any {
+                or(acc, || t)
+            } else {
+                and(acc, || t)
+            };
             if settles {
                 break;
             }
         }
         if T::ON {
-            let children = if witnesses.is_empty() { unknowns } else { witnesses };
+            let children = if witnesses.is_empty() {
+                unknowns
+            } else {
+                witnesses
+            };
             self.note(e, &acc, |_| None, children);
         }
         acc
     }
 
-    fn aggregate(&mut self, agg: Agg, list: &Expr, slot: u32, filter: Option<&Expr>, body: Option<&Expr>) -> Value {
+    fn aggregate(
+        &mut self,
+        agg: Agg,
+        list: &Expr,
+        slot: u32,
+        filter: Option<&Expr>,
+        body: Option<&Expr>,
+    ) -> Value {
         let l = self.eval(list);
-        let Value::List(items) = l else { return Value::Unknown(l.missing()) };
+        let Value::List(items) = l else {
+            return Value::Unknown(l.missing());
+        };
         let mark = self.tracer.mark();
         let (mut lo, mut hi) = (0u32, 0u32);
         let mut missing = Missing::None;
@@ -531,7 +656,15 @@ impl<'p, T: Tracer> Eval<'p, T> {
         }
         self.tracer.take(mark);
         if agg == Agg::Count {
-            return if lo == hi { Value::Num(Decimal::from(lo)) } else { Value::Range { lo, hi, missing: missing.settled() } };
+            return if lo == hi {
+                Value::Num(Decimal::from(lo))
+            } else {
+                Value::Range {
+                    lo,
+                    hi,
+                    missing: missing.settled(),
+                }
+            };
         }
         if !matches!(missing, Missing::None) || picked.iter().any(Value::is_unknown) {
             return Value::Unknown(missing.settled());
@@ -550,7 +683,11 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 Value::Num(total)
             }
             _ => {
-                let want = if agg == Agg::Min { Ordering::Less } else { Ordering::Greater };
+                let want = if agg == Agg::Min {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
                 let mut best: Option<Value> = None;
                 for v in picked {
                     best = match best {
@@ -596,16 +733,41 @@ impl<'p, T: Tracer> Eval<'p, T> {
         match (b, meta) {
             (Value::Group(g), Meta::Met) => self.group(g),
             (Value::Need(n), Meta::Met) => self.need(n).0,
-            (Value::Group(g), Meta::Id) => program.groups.get(g as usize).map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
-            (Value::Need(n), Meta::Id) => program.needs.get(n as usize).map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
-            (Value::Group(g), Meta::Label) => program.groups.get(g as usize).map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
-            (Value::Need(n), Meta::Label) => program.needs.get(n as usize).map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
-            (Value::Need(n), Meta::Level) => program.needs.get(n as usize).and_then(|x| x.level).map_or_else(Value::unknown, Value::Symbol),
-            (Value::Need(n), Meta::Group) => program.needs.get(n as usize).map_or_else(Value::unknown, |x| Value::Group(x.group)),
-            (Value::Group(g), Meta::Needs) => program
+            (Value::Group(g), Meta::Id) => program
                 .groups
                 .get(g as usize)
-                .map_or_else(Value::unknown, |x| Value::List(Arc::new(List::certain(x.needs.iter().map(|n| Value::Need(*n)).collect())))),
+                .map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
+            (Value::Need(n), Meta::Id) => program
+                .needs
+                .get(n as usize)
+                .map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
+            (Value::Group(g), Meta::Label) => program
+                .groups
+                .get(g as usize)
+                .map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
+            (Value::Need(n), Meta::Label) => program
+                .needs
+                .get(n as usize)
+                .map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
+            (Value::Need(n), Meta::Level) => program
+                .needs
+                .get(n as usize)
+                .and_then(|x| x.level)
+                .map_or_else(Value::unknown, Value::Symbol),
+            (Value::Need(n), Meta::Group) => program
+                .needs
+                .get(n as usize)
+                .map_or_else(Value::unknown, |x| Value::Group(x.group)),
+            (Value::Group(g), Meta::Needs) => {
+                program
+                    .groups
+                    .get(g as usize)
+                    .map_or_else(Value::unknown, |x| {
+                        Value::List(Arc::new(List::certain(
+                            x.needs.iter().map(|n| Value::Need(*n)).collect(),
+                        )))
+                    })
+            }
             (other, _) => Value::Unknown(other.missing().settled()),
         }
     }
@@ -615,7 +777,9 @@ impl<'p, T: Tracer> Eval<'p, T> {
 fn field(base: Value, index: u32, name: &std::sync::Arc<str>) -> Value {
     match base {
         Value::Record(r) => match r.fields.get(index as usize) {
-            Some(Value::Unknown(Missing::None)) => Value::Unknown(Missing::At(field_path(&r.path, name))),
+            Some(Value::Unknown(Missing::None)) => {
+                Value::Unknown(Missing::At(field_path(&r.path, name)))
+            }
             Some(v) => v.clone(),
             None => Value::unknown(),
         },
@@ -664,7 +828,9 @@ pub(crate) fn order(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Group(x), Value::Group(y)) | (Value::Need(x), Value::Need(y)) => Some(x.cmp(y)),
-        (Value::Duration(x), Value::Duration(y)) => Some((x.months, x.days).cmp(&(y.months, y.days))),
+        (Value::Duration(x), Value::Duration(y)) => {
+            Some((x.months, x.days).cmp(&(y.months, y.days)))
+        }
         _ => None,
     }
 }
@@ -687,7 +853,9 @@ pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> Value {
         (Value::Unknown(x), Value::Unknown(y)) => Value::Unknown(x.union(y)),
         (Value::Unknown(x), _) | (_, Value::Unknown(x)) => Value::Unknown(x.clone().settled()),
         (Value::Range { lo, hi, missing }, other) | (other, Value::Range { lo, hi, missing }) => {
-            let Value::Num(n) = other else { return Value::Unknown(missing.clone()) };
+            let Value::Num(n) = other else {
+                return Value::Unknown(missing.clone());
+            };
             let flip = matches!(b, Value::Range { .. }) && !matches!(a, Value::Range { .. });
             let at = |k: u32| {
                 let k = Decimal::from(k);
@@ -714,7 +882,9 @@ pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> Value {
 
 /// `v in list`: true if some certain member equals it, unknown if a member might.
 fn member(v: &Value, list: &Value) -> Value {
-    let Value::List(items) = list else { return Value::Unknown(list.missing().union(&v.missing())) };
+    let Value::List(items) = list else {
+        return Value::Unknown(list.missing().union(&v.missing()));
+    };
     let mut acc = Value::Bool(false);
     for (i, item) in items.items.iter().enumerate() {
         let t = and(items.membership(i), || compare(Cmp::Eq, v, item));
@@ -731,8 +901,12 @@ fn within(d: &Value, n: &Value, direction: Direction, t: &Value) -> Value {
     match (d, n, t) {
         (Value::Date(d), Value::Duration(n), Value::Date(t)) => {
             let ok = match direction {
-                Direction::Before => value::sub_duration(*t, *n).is_some_and(|start| start < *d && d <= t),
-                Direction::After => value::add_duration(*t, *n).is_some_and(|end| t <= d && *d < end),
+                Direction::Before => {
+                    value::sub_duration(*t, *n).is_some_and(|start| start < *d && d <= t)
+                }
+                Direction::After => {
+                    value::add_duration(*t, *n).is_some_and(|end| t <= d && *d < end)
+                }
             };
             Value::Bool(ok)
         }

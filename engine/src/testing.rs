@@ -1,0 +1,344 @@
+//! Policy tests: `test` blocks that give a record and state what the policy must decide.
+//!
+//! Tests live in the policy file or in a sibling file that starts `tests for "the.policy"`; either
+//! way they are checked with the policy (a test naming a decision or need that does not exist
+//! does not load).
+
+use crate::check::TestCase;
+use crate::policy::read_text;
+use crate::{Options, Policy};
+use earlyhelp_grammar::ast::{ExpectKind, Expected, MetState, NeedSubject, TestStep};
+use serde_json::Value as Json;
+use std::fmt;
+
+/// The outcome of one test block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestResult {
+    pub name: String,
+    /// `file:line` of the test block.
+    pub location: String,
+    /// One line per expectation that did not hold (empty when the test passed).
+    pub failures: Vec<String>,
+    /// Outcomes seen per need/group id, for coverage: (id, met).
+    pub(crate) seen: Vec<(String, Option<bool>)>,
+}
+
+impl TestResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// The outcome of running a policy's tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestReport {
+    pub policy: String,
+    pub results: Vec<TestResult>,
+}
+
+impl TestReport {
+    pub fn passed(&self) -> usize {
+        self.results.iter().filter(|r| r.passed()).count()
+    }
+    pub fn failed(&self) -> usize {
+        self.results.len() - self.passed()
+    }
+    /// Number of `expect` lines run.
+    pub fn ok(&self) -> bool {
+        self.failed() == 0
+    }
+}
+
+impl fmt::Display for TestReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.policy)?;
+        for r in &self.results {
+            if r.passed() {
+                writeln!(f, "  ✓ {}", r.name)?;
+            } else {
+                writeln!(f, "  ✗ {} ({})", r.name, r.location)?;
+                for failure in &r.failures {
+                    for (i, line) in failure.lines().enumerate() {
+                        writeln!(f, "      {}{line}", if i == 0 { "" } else { "  " })?;
+                    }
+                }
+            }
+        }
+        writeln!(f, "{} passed, {} failed", self.passed(), self.failed())
+    }
+}
+
+impl Policy {
+    /// Runs the policy's test blocks.
+    pub fn run_tests(&self) -> TestReport {
+        let results = self.test_cases().iter().map(|t| self.run_test(t)).collect();
+        TestReport {
+            policy: self
+                .files()
+                .first()
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+            results,
+        }
+    }
+
+    fn run_test(&self, t: &TestCase) -> TestResult {
+        let file = self.files().get(t.file as usize);
+        let file_name = file.map(|f| f.name.as_str()).unwrap_or("");
+        let line = file.map_or(0, |f| {
+            f.text[..t.decl.span.start.min(f.text.len())]
+                .matches('\n')
+                .count()
+                + 1
+        });
+        let mut result = TestResult {
+            name: t.decl.name.value.clone(),
+            location: format!("{file_name}:{line}"),
+            failures: Vec::new(),
+            seen: Vec::new(),
+        };
+        let mut record = Json::Null;
+        let mut options = Options {
+            as_at: None,
+            explain: true,
+        };
+        for step in &t.decl.steps {
+            let applied = match step {
+                TestStep::GivenFile(path) => {
+                    let name = crate::check::join_path(file_name, &path.value);
+                    read_text(std::path::Path::new(&name))
+                        .and_then(|text| {
+                            serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
+                        })
+                        .map(|v| record = v)
+                        .map_err(|why| format!("cannot read the record {name}: {why}"))
+                }
+                TestStep::GivenJson(json) => serde_json::from_str(&json.text)
+                    .map(|v| record = v)
+                    .map_err(|e| format!("the record is not JSON: {e}")),
+                TestStep::With(path, value) => serde_json::from_str(&value.text)
+                    .map_err(|e| format!("not a JSON value: {e}"))
+                    .and_then(|v| set_path(&mut record, &path.text, v)),
+                TestStep::AsAt(d) => {
+                    options.as_at = crate::value::parse_date(&d.text);
+                    Ok(())
+                }
+                TestStep::Expect(_) => Ok(()),
+            };
+            if let Err(why) = applied {
+                result.failures.push(why);
+                return result;
+            }
+        }
+        let outcome = self.evaluate_with(&record, &options);
+        if let Ok(d) = &outcome {
+            if let Some(e) = d.explanation() {
+                for g in &e.groups {
+                    result.seen.push((g.id.clone(), g.met));
+                    for n in &g.needs {
+                        result.seen.push((n.id.clone(), n.met));
+                    }
+                }
+            }
+        }
+        for step in &t.decl.steps {
+            let TestStep::Expect(e) = step else { continue };
+            let decision = match (&outcome, &e.kind) {
+                (Err(err), ExpectKind::Error(text)) => {
+                    if !err.to_string().contains(&text.value) {
+                        result.failures.push(format!(
+                            "expected error containing \"{}\"\nfound    error \"{err}\"",
+                            text.value
+                        ));
+                    }
+                    continue;
+                }
+                (Ok(_), ExpectKind::Error(text)) => {
+                    result.failures.push(format!(
+                        "expected error containing \"{}\"\nfound    a decision",
+                        text.value
+                    ));
+                    continue;
+                }
+                (Err(err), _) => {
+                    result
+                        .failures
+                        .push(format!("the record could not be evaluated: {err}"));
+                    break;
+                }
+                (Ok(d), _) => d,
+            };
+            match &e.kind {
+                ExpectKind::Decision { name, value } => {
+                    let found = decision.output(&name.name).cloned().unwrap_or(Json::Null);
+                    let (want, shown) = expected_json(value);
+                    if !same(&found, &want) {
+                        result.failures.push(format!(
+                            "expected {} is {shown}\nfound    {}",
+                            name.name,
+                            show_json(&found)
+                        ));
+                    }
+                }
+                ExpectKind::Need { subject, id, state } => {
+                    let found = decision.explanation().and_then(|ex| match subject {
+                        NeedSubject::Group => {
+                            ex.groups.iter().find(|g| g.id == id.name).map(|g| g.met)
+                        }
+                        NeedSubject::Need => ex
+                            .groups
+                            .iter()
+                            .flat_map(|g| &g.needs)
+                            .find(|n| n.id == id.name)
+                            .map(|n| n.met),
+                    });
+                    let want = match state {
+                        MetState::Met => Some(true),
+                        MetState::NotMet => Some(false),
+                        MetState::Undetermined => None,
+                    };
+                    if found != Some(want) {
+                        let what = if *subject == NeedSubject::Group {
+                            "group"
+                        } else {
+                            "need"
+                        };
+                        let found = found.map_or("absent", met_word);
+                        result.failures.push(format!(
+                            "expected {what} {} is {}\nfound    {found}",
+                            id.name,
+                            met_word(want)
+                        ));
+                    }
+                }
+                ExpectKind::Missing(json) => {
+                    let want: Json = serde_json::from_str(&json.text).unwrap_or(Json::Null);
+                    let found: Json = decision
+                        .missing()
+                        .iter()
+                        .cloned()
+                        .map(Json::String)
+                        .collect();
+                    if want != found {
+                        result.failures.push(format!(
+                            "expected missing are {}\nfound    {}",
+                            show_json(&want),
+                            show_json(&found)
+                        ));
+                    }
+                }
+                ExpectKind::Error(_) => {}
+            }
+        }
+        result
+    }
+}
+
+fn met_word(m: Option<bool>) -> &'static str {
+    match m {
+        Some(true) => "met",
+        Some(false) => "not met",
+        None => "undetermined",
+    }
+}
+
+fn expected_json(value: &Expected) -> (Json, String) {
+    match value {
+        Expected::Undetermined => (Json::Null, "undetermined".into()),
+        Expected::Json(j) => {
+            let v: Json = serde_json::from_str(&j.text).unwrap_or(Json::Null);
+            let shown = show_json(&v);
+            (v, shown)
+        }
+        Expected::Id(i) => (Json::String(i.name.clone()), i.name.clone()),
+        Expected::Ids(ids) => {
+            let v: Json = ids.iter().map(|i| Json::String(i.name.clone())).collect();
+            let shown = show_json(&v);
+            (v, shown)
+        }
+    }
+}
+
+/// Equality of expected and found values; numbers compare by value (`90` equals `90.0`).
+fn same(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => {
+            crate::value::parse_decimal(&x.to_string())
+                == crate::value::parse_decimal(&y.to_string())
+        }
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        _ => a == b,
+    }
+}
+
+/// `null` reads as "undetermined"; ids without quotes, as written in tests.
+fn show_json(v: &Json) -> String {
+    match v {
+        Json::Null => "undetermined".into(),
+        Json::String(s) => s.clone(),
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(show_json).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Sets `members[0].education.attendance_pct` in a JSON record, creating objects on the way.
+fn set_path(record: &mut Json, path: &str, value: Json) -> Result<(), String> {
+    let mut segments = Vec::new();
+    for part in path.split('.') {
+        let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        segments.push(Seg::Field(name.to_string()));
+        for idx in rest.split('[') {
+            let idx = idx.trim_end_matches(']');
+            if !idx.is_empty() {
+                segments.push(Seg::Index(
+                    idx.parse().map_err(|_| format!("bad index in {path}"))?,
+                ));
+            }
+        }
+    }
+    let mut at = record;
+    let last = segments.len().saturating_sub(1);
+    for (i, seg) in segments.into_iter().enumerate() {
+        let target = match seg {
+            Seg::Field(name) => {
+                if !at.is_object() {
+                    *at = Json::Object(Default::default());
+                }
+                let map = at
+                    .as_object_mut()
+                    .ok_or_else(|| format!("cannot set {path}"))?;
+                if i == last {
+                    map.insert(name, value);
+                    return Ok(());
+                }
+                map.entry(name).or_insert(Json::Null)
+            }
+            Seg::Index(n) => {
+                let items = at
+                    .as_array_mut()
+                    .ok_or_else(|| format!("cannot set {path}: not a list"))?;
+                let len = items.len();
+                let slot = items
+                    .get_mut(n)
+                    .ok_or_else(|| format!("cannot set {path}: the list has {len} items"))?;
+                if i == last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+        };
+        at = target;
+    }
+    Ok(())
+}
+
+enum Seg {
+    Field(String),
+    Index(usize),
+}
