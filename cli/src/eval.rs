@@ -24,7 +24,7 @@ pub(crate) struct Args {
     explain: bool,
 }
 
-fn parse_date(s: &str) -> Result<earlyhelp::NaiveDate, String> {
+pub(crate) fn parse_date(s: &str) -> Result<earlyhelp::NaiveDate, String> {
     earlyhelp::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }

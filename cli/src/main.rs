@@ -28,6 +28,19 @@ enum Command {
     ///
     /// Example: earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl
     Eval(eval::Args),
+    /// Explain the decisions for one family, in plain English (or JSON with --json).
+    ///
+    /// Example: earlyhelp explain policies/supporting-families/supporting-families.policy policies/supporting-families/examples/three-headlines.json
+    Explain {
+        policy: PathBuf,
+        record: PathBuf,
+        /// Apply the policy as at this date (YYYY-MM-DD).
+        #[arg(long, value_parser = eval::parse_date)]
+        as_at: Option<earlyhelp::NaiveDate>,
+        /// Print the explanation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the `test` blocks of policies: files, or folders searched for `.policy` files.
     ///
     /// Example: earlyhelp test policies/
@@ -57,6 +70,12 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files),
         Command::Eval(args) => eval::run(&args),
         Command::Test { paths } => test(&paths),
+        Command::Explain {
+            policy,
+            record,
+            as_at,
+            json,
+        } => explain(&policy, &record, as_at, json),
         Command::Synth {
             families,
             seed,
@@ -92,6 +111,48 @@ fn check(files: &[PathBuf]) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn explain(
+    policy: &std::path::Path,
+    record: &std::path::Path,
+    as_at: Option<earlyhelp::NaiveDate>,
+    json: bool,
+) -> ExitCode {
+    let policy = match Policy::from_file(policy) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = match std::fs::read_to_string(record) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", record.display());
+            return ExitCode::from(2);
+        }
+    };
+    let options = earlyhelp::Options {
+        as_at,
+        explain: true,
+    };
+    match policy.evaluate_json(&text, &options) {
+        Ok(d) => {
+            let explanation = d.explanation();
+            if json {
+                let out = explanation.map(|e| e.to_json()).unwrap_or_default();
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            } else {
+                print!("{}", explanation.map(|e| e.to_text()).unwrap_or_default());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -104,10 +104,6 @@ impl Finding {
         self.help = Some(help.into());
         self
     }
-    pub(crate) fn help_opt(mut self, help: Option<String>) -> Finding {
-        self.help = help;
-        self
-    }
 }
 
 /// 1-based (line, column) of a byte offset, counting columns in characters.

@@ -121,7 +121,7 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
                 _ => d.to_string(),
             }
         }
-        Value::Range { lo, hi, .. } => format!("{lo} known, up to {hi}"),
+        Value::Range { lo, hi, .. } => format!("{lo}–{hi}"),
         Value::Text(t) => format!("\"{t}\""),
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::Duration(d) => d.to_string(),

@@ -125,7 +125,6 @@ pub(crate) struct Param {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Let {
-    pub name: String,
     pub value: Expr,
     /// Local slots the expression needs (binders).
     pub locals: u32,
@@ -133,8 +132,6 @@ pub(crate) struct Let {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Function {
-    pub name: String,
-    pub params: Vec<String>,
     pub body: Expr,
     /// Local slots: parameters first, then binders.
     pub locals: u32,
@@ -153,7 +150,6 @@ pub(crate) struct Need {
     pub id: Arc<str>,
     pub label: String,
     pub source: Option<String>,
-    pub indicator: bool,
     pub level: Option<u32>,
     pub group: u32,
     pub when: Expr,
@@ -230,6 +226,12 @@ pub(crate) enum Node {
     Group(u32),
     Decision(u32),
     Field {
+        base: Box<Expr>,
+        index: u32,
+        name: Arc<str>,
+    },
+    /// A field of every element of a list of records: `eligible.id`.
+    Project {
         base: Box<Expr>,
         index: u32,
         name: Arc<str>,

@@ -96,7 +96,9 @@ fn children(node: &mut Node) -> Vec<&mut Expr> {
         | Node::MetNeeds
         | Node::AllGroups
         | Node::AllNeeds => Vec::new(),
-        Node::Field { base, .. } | Node::Meta { base, .. } => vec![base.as_mut()],
+        Node::Field { base, .. } | Node::Project { base, .. } | Node::Meta { base, .. } => {
+            vec![base.as_mut()]
+        }
         Node::Call { args, .. } | Node::Builtin { args, .. } | Node::List(args) => {
             args.iter_mut().collect()
         }

@@ -801,6 +801,34 @@ impl Checker<'_> {
                     mk(Node::Const(Value::unknown()), Type::Error, loc)
                 }
             },
+            Type::List(inner) if matches!(*inner, Type::Record(_)) => {
+                let Type::Record(r) = *inner else {
+                    return mk(Node::Const(Value::unknown()), Type::Error, loc);
+                };
+                match self.record_field(r, &field.name) {
+                    Some((index, f)) => {
+                        let (ty, name) = (Type::List(Box::new(f.ty.clone())), f.name.clone());
+                        mk(
+                            Node::Project {
+                                base: Box::new(b),
+                                index,
+                                name,
+                            },
+                            ty,
+                            loc,
+                        )
+                    }
+                    None => {
+                        let rec = &self.program.records[r as usize];
+                        let names: Vec<String> =
+                            rec.fields.iter().map(|f| f.name.to_string()).collect();
+                        let help = did_you_mean(&field.name, names.iter().map(String::as_str));
+                        let msg = format!("record `{}` has no field `{}`", rec.name, field.name);
+                        self.error(floc, msg).help = help;
+                        mk(Node::Const(Value::unknown()), Type::Error, loc)
+                    }
+                }
+            }
             Type::Group | Type::Need => {
                 let is_need = b.ty == Type::Need;
                 let (meta, ty) = match (field.name.as_str(), is_need) {

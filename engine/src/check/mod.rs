@@ -767,7 +767,6 @@ impl<'a> Checker<'a> {
         self.current = outer;
         let ty = value.ty.clone();
         self.lets_out[iu] = Some(Let {
-            name: decl.name.name.clone(),
             value,
             locals: scope.max_slots,
         });
@@ -825,8 +824,6 @@ impl<'a> Checker<'a> {
         self.current = outer;
         let ty = body.ty.clone();
         self.fns_out[iu] = Some(Function {
-            name: decl.name.name.clone(),
-            params: decl.params.iter().map(|p| p.name.name.clone()).collect(),
             body,
             locals: scope.max_slots,
         });
@@ -906,7 +903,6 @@ impl<'a> Checker<'a> {
                 id: Arc::from(n.id.name.as_str()),
                 label: n.label.value.clone(),
                 source: n.source.as_ref().map(|s| s.value.clone()),
-                indicator: n.kind == ast::NeedKind::Indicator,
                 level,
                 group: group_of.get(&i).copied().unwrap_or(0),
                 when,

@@ -238,8 +238,27 @@ impl<'p, T: Tracer> Eval<'p, T> {
             }
             Node::Field { base, index, name } => {
                 let b = self.eval(base);
-                field(b, *index, name)
+                let v = field(b, *index, name);
+                // A yes/no field read as a condition is a reason in its own right.
+                if T::ON && e.ty == Type::Bool {
+                    self.note(e, &v, |_| None, Vec::new());
+                }
+                v
             }
+            Node::Project { base, index, name } => match self.eval(base) {
+                Value::List(l) => {
+                    let items = l
+                        .items
+                        .iter()
+                        .map(|item| field(item.clone(), *index, name))
+                        .collect();
+                    Value::List(Arc::new(List {
+                        items,
+                        maybe: l.maybe.clone(),
+                    }))
+                }
+                other => Value::Unknown(other.missing()),
+            },
             Node::Meta { base, meta } => {
                 let b = self.eval(base);
                 self.meta(b, *meta)

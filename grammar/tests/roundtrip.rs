@@ -1,0 +1,154 @@
+//! The printer is canonical: printing a parsed policy and parsing it again gives the same tree,
+//! and printing is idempotent.
+
+use earlyhelp_grammar::{parse, parse_expr, print, print_expr};
+use proptest::prelude::*;
+
+/// The tree's shape without source positions.
+fn shape(debug: String) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some(i) = rest.find("span: Span {") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let end = after.find('}').map_or(after.len(), |e| e + 1);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn policies() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("policies folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "policy") {
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).expect("readable"),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn shipped_policies_round_trip() {
+    let all = policies();
+    assert!(all.len() >= 2, "the shipped policies are found");
+    for (name, text) in all {
+        let first = parse(&text).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let printed = print(&first);
+        let second = parse(&printed)
+            .unwrap_or_else(|e| panic!("{name} as printed does not parse: {e:?}\n{printed}"));
+        assert_eq!(
+            shape(format!("{:?}", first.items)),
+            shape(format!("{:?}", second.items)),
+            "{name}"
+        );
+        assert_eq!(print(&second), printed, "{name}: printing is idempotent");
+        // Comments are kept.
+        assert_eq!(
+            first.comments.len(),
+            second.comments.len(),
+            "{name}: comments kept"
+        );
+    }
+}
+
+/// Random expressions, fully parenthesised, from the language's constructs.
+fn expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        "[a-z][a-z0-9_]{0,6}"
+            .prop_filter("not a reserved word", |s| !RESERVED.contains(&s.as_str())),
+        (0u32..1000).prop_map(|n| n.to_string()),
+        (0u32..100, 0u32..100).prop_map(|(a, b)| format!("{a}.{b}%")),
+        Just("£15,400.00".to_string()),
+        Just("2024-02-29".to_string()),
+        Just("12 months".to_string()),
+        Just("\"text\"".to_string()),
+        Just("true".to_string()),
+        Just("groups met".to_string()),
+        Just("highest level met".to_string()),
+    ];
+    leaf.prop_recursive(4, 40, 3, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                inner.clone(),
+                prop::sample::select(vec![
+                    "and",
+                    "or",
+                    "+",
+                    "-",
+                    "*",
+                    "/",
+                    "<",
+                    ">=",
+                    "=",
+                    "!=",
+                    "otherwise",
+                    "where"
+                ])
+            )
+                .prop_map(|(a, b, op)| format!("({a}) {op} ({b})")),
+            inner.clone().prop_map(|a| format!("not ({a})")),
+            inner.clone().prop_map(|a| format!("-({a})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("({a}) between ({b}) and ({c})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) is not ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) not in [{b}, 3]")),
+            inner.clone().prop_map(|a| format!("({a}) is missing")),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| format!("({a}) within 12 months before ({b})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("any x in ({a}) where ({b}): ({c})")),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| format!("count of x in ({a}) where ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("sum of x in ({a}): ({b})")),
+            inner.clone().prop_map(|a| format!("max of ({a})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("when ({a}) then ({b}) else ({c})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("f({a}, {b})")),
+            inner.clone().prop_map(|a| format!("({a}).field")),
+        ]
+    })
+}
+
+const RESERVED: [&str; 15] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "where",
+    "otherwise",
+    "between",
+    "within",
+    "when",
+    "then",
+    "else",
+    "true",
+    "false",
+    "of",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn printed_expressions_parse_to_the_same_tree(text in expr()) {
+        let first = parse_expr(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e:?}")))?;
+        let printed = print_expr(&first);
+        let second = parse_expr(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {e:?}")))?;
+        prop_assert_eq!(shape(format!("{first:?}")), shape(format!("{second:?}")), "printed as {}", printed);
+        prop_assert_eq!(print_expr(&second), printed);
+    }
+}
