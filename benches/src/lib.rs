@@ -1,1 +1,3 @@
 //! Yardsticks for the benchmarks.
+
+pub mod native;
