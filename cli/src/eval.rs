@@ -1,72 +1,104 @@
-//! `earlyhelp eval`: records in, one decision per record out, in input order. A bad record becomes
-//! an error row and the run goes on; the exit status says whether any row failed.
+//! `earlyhelp eval`: records in, one row per record out, in input order. JSON Lines are streamed in
+//! chunks evaluated on all cores, so memory stays flat however large the file. A bad line becomes
+//! an error row with its line number and the run goes on; the exit status says whether any failed.
 
-use earlyhelp::{Options, Policy};
+use earlyhelp::{Decision, DecisionInfo, Options, Policy};
 use rayon::prelude::*;
 use serde_json::{json, Value as Json};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// One JSON object per record (the stable output shape).
+    Jsonl,
+    /// One column per decision (lists joined with `;`), then `missing` and `error`.
+    Csv,
+    /// Aligned columns, for a person.
+    Table,
+}
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// The policy file.
     policy: PathBuf,
-    /// Records: a JSON Lines file (one family per line), a JSON file holding one record or an
-    /// array of records, or `-` for standard input.
+    /// Records: JSON Lines (one family per line), a JSON file holding one record or an array of
+    /// records, or `-` for standard input.
     #[arg(long)]
     records: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    format: Format,
     /// Apply the policy as at this date (YYYY-MM-DD) instead of its default.
     #[arg(long, value_parser = parse_date)]
     as_at: Option<earlyhelp::NaiveDate>,
-    /// Add the explanation of every decision to each row.
+    /// Add the explanation of every decision to each row (JSON Lines only).
     #[arg(long)]
     explain: bool,
+    /// Threads to use (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<earlyhelp::NaiveDate, String> {
-    earlyhelp::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+    earlyhelp::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
 /// Lines are evaluated in chunks of this many, in parallel, and written in order.
-const CHUNK: usize = 4096;
+const CHUNK: usize = 8192;
+
+/// Inputs larger than this show a progress bar (when stderr is a terminal).
+const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(crate) fn run(args: &Args) -> ExitCode {
-    let policy = match Policy::from_file(&args.policy) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    let policy = match crate::load(&args.policy) {
+        Some(p) => p,
+        None => return ExitCode::from(2),
     };
-    let input: Box<dyn Read> = if args.records.as_os_str() == "-" {
-        Box::new(std::io::stdin())
+    if let Some(jobs) = args.jobs {
+        // Only fails if the pool was already built, which it is not at this point.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build_global();
+    }
+    let (input, size): (Box<dyn Read>, Option<u64>) = if args.records.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), None)
     } else {
         match std::fs::File::open(&args.records) {
-            Ok(f) => Box::new(f),
+            Ok(f) => {
+                let size = f.metadata().ok().map(|m| m.len());
+                (Box::new(f), size)
+            }
             Err(e) => {
                 eprintln!("error: cannot read {}: {e}", args.records.display());
                 return ExitCode::from(2);
             }
         }
     };
-    let options = Options {
-        as_at: args.as_at,
-        explain: args.explain,
+    let progress = size
+        .filter(|s| *s >= PROGRESS_BYTES && std::io::stderr().is_terminal())
+        .map(|s| {
+            let bar = indicatif::ProgressBar::new(s);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+    let input: Box<dyn Read> = match &progress {
+        Some(bar) => Box::new(bar.wrap_read(input)),
+        None => input,
     };
+    let options = Options { as_at: args.as_at, explain: args.explain };
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut sink = Sink {
-        out,
-        rows: 0,
-        failed: 0,
-        policy: &policy,
-        options: &options,
-    };
-    let result = read_records(&mut reader, &mut sink);
-    if let Err(e) = result.and_then(|()| sink.out.flush()) {
+    let decisions = policy.decisions();
+    let mut sink = Sink { out, rows: 0, failed: 0, policy: &policy, options: &options, format: args.format, decisions: &decisions, widths: None };
+    let result = sink.header().and_then(|()| read_records(&mut reader, &mut sink)).and_then(|()| sink.out.flush());
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if let Err(e) = result {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -80,62 +112,149 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
 }
 
+/// One record's outcome: its decision, or why it has none.
+enum Outcome {
+    Decided(Box<Decision>),
+    Failed { line: usize, id: Option<String>, error: String },
+}
+
+fn evaluate(policy: &Policy, line_no: usize, line: &str, options: &Options) -> Outcome {
+    if line.trim().is_empty() {
+        return Outcome::Failed { line: line_no, id: None, error: "empty line".into() };
+    }
+    match policy.evaluate_json(line, options) {
+        Ok(d) => Outcome::Decided(Box::new(d)),
+        Err(e) => Outcome::Failed { line: line_no, id: e.id.clone(), error: e.to_string() },
+    }
+}
+
 struct Sink<'a, W: Write> {
     out: W,
     rows: usize,
     failed: usize,
     policy: &'a Policy,
     options: &'a Options,
+    format: Format,
+    decisions: &'a [DecisionInfo],
+    /// Column widths of the table, fixed by the first chunk.
+    widths: Option<Vec<usize>>,
 }
 
 impl<W: Write> Sink<'_, W> {
-    /// Evaluates a chunk of numbered lines in parallel and writes the rows in order.
-    fn emit(&mut self, chunk: &[(usize, String)]) -> std::io::Result<()> {
-        let (policy, options) = (self.policy, self.options);
-        let results: Vec<(String, bool)> = chunk
-            .par_iter()
-            .map(|(n, line)| row(policy, *n, line, options))
-            .collect();
-        for (r, ok) in results {
-            self.rows += 1;
-            self.failed += usize::from(!ok);
-            self.out.write_all(r.as_bytes())?;
-            self.out.write_all(b"\n")?;
+    fn header(&mut self) -> std::io::Result<()> {
+        if self.format == Format::Csv {
+            let mut names: Vec<&str> = vec!["id"];
+            names.extend(self.decisions.iter().map(|d| d.name.as_str()));
+            names.extend(["missing", "error"]);
+            self.csv_row(&names)?;
         }
         Ok(())
     }
+
+    fn csv_row(&mut self, cells: &[&str]) -> std::io::Result<()> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(cells).map_err(std::io::Error::other)?;
+        let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.out.write_all(&bytes)
+    }
+
+    /// Evaluates a chunk of numbered lines in parallel and writes the rows in order.
+    fn emit(&mut self, chunk: &[(usize, String)]) -> std::io::Result<()> {
+        let (policy, options) = (self.policy, self.options);
+        let outcomes: Vec<Outcome> = chunk.par_iter().map(|(n, line)| evaluate(policy, *n, line, options)).collect();
+        match self.format {
+            Format::Jsonl => {
+                for o in &outcomes {
+                    let row = match o {
+                        Outcome::Decided(d) => d.to_json(),
+                        Outcome::Failed { line, id, error } => json!({"id": id, "line": line, "error": error}),
+                    };
+                    serde_json::to_writer(&mut self.out, &row)?;
+                    self.out.write_all(b"\n")?;
+                }
+            }
+            Format::Csv | Format::Table => {
+                let rows: Vec<Vec<String>> = outcomes.iter().map(|o| self.cells(o)).collect();
+                for row in &rows {
+                    if self.format == Format::Csv {
+                        let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+                        self.csv_row(&refs)?;
+                    } else {
+                        self.table_row(row, &rows)?;
+                    }
+                }
+            }
+        }
+        self.rows += outcomes.len();
+        self.failed += outcomes.iter().filter(|o| matches!(o, Outcome::Failed { .. })).count();
+        Ok(())
+    }
+
+    fn cells(&self, o: &Outcome) -> Vec<String> {
+        match o {
+            Outcome::Decided(d) => {
+                let mut row = vec![d.id().unwrap_or("").to_string()];
+                row.extend(self.decisions.iter().map(|info| cell(d.output(&info.name).unwrap_or(&Json::Null))));
+                row.push(d.missing().join(";"));
+                row.push(String::new());
+                row
+            }
+            Outcome::Failed { line, id, error } => {
+                let mut row = vec![id.clone().unwrap_or_default()];
+                row.extend(self.decisions.iter().map(|_| String::new()));
+                row.push(String::new());
+                row.push(format!("line {line}: {error}"));
+                row
+            }
+        }
+    }
+
+    fn table_row(&mut self, row: &[String], chunk: &[Vec<String>]) -> std::io::Result<()> {
+        if self.widths.is_none() {
+            let mut header: Vec<String> = vec!["id".into()];
+            header.extend(self.decisions.iter().map(|d| d.name.clone()));
+            header.extend(["missing".into(), "error".into()]);
+            let widths: Vec<usize> = (0..header.len())
+                .map(|i| {
+                    let longest = chunk.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0);
+                    longest.max(header[i].len()).min(40)
+                })
+                .collect();
+            let line = join_padded(&header, &widths);
+            writeln!(self.out, "{line}")?;
+            writeln!(self.out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+            self.widths = Some(widths);
+        }
+        let widths = self.widths.as_deref().unwrap_or(&[]);
+        writeln!(self.out, "{}", join_padded(row, widths).trim_end())
+    }
 }
 
-/// JSON Lines, streamed in chunks; or, when the input starts with `[`, one JSON array.
-fn read_records<W: Write>(
-    reader: &mut impl BufRead,
-    sink: &mut Sink<'_, W>,
-) -> std::io::Result<()> {
-    let first = reader
-        .fill_buf()?
+fn join_padded(cells: &[String], widths: &[usize]) -> String {
+    cells
         .iter()
-        .copied()
-        .find(|b| !b.is_ascii_whitespace());
-    if first == Some(b'[') {
-        let mut text = String::new();
-        reader.read_to_string(&mut text)?;
-        return match serde_json::from_str::<Vec<Json>>(&text) {
-            Ok(records) => {
-                let chunk: Vec<(usize, String)> = records
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| (i + 1, r.to_string()))
-                    .collect();
-                sink.emit(&chunk)
-            }
-            Err(e) => {
-                let row = json!({"id": null, "line": 1, "error": format!("not a valid JSON array of records ({e})")});
-                sink.rows += 1;
-                sink.failed += 1;
-                writeln!(sink.out, "{row}")
-            }
-        };
+        .zip(widths)
+        .map(|(c, w)| {
+            let shown: String = if c.chars().count() > *w { c.chars().take(w.saturating_sub(1)).chain(['…']).collect() } else { c.clone() };
+            format!("{shown:w$}")
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// A decision's value in one CSV or table cell: unknown is empty, lists are joined with `;`.
+fn cell(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        Json::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
     }
+}
+
+/// JSON Lines, streamed in chunks; or, when the input is one JSON array or one pretty-printed
+/// record, that document.
+fn read_records<W: Write>(reader: &mut impl BufRead, sink: &mut Sink<'_, W>) -> std::io::Result<()> {
     let mut lines = Vec::with_capacity(CHUNK);
     let mut buf = Vec::new();
     let mut line_no = 0usize;
@@ -145,9 +264,19 @@ fn read_records<W: Write>(
             break;
         }
         line_no += 1;
-        let line = String::from_utf8_lossy(&buf)
-            .trim_end_matches(['\n', '\r'])
-            .to_string();
+        let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+        if line_no == 1 && starts_document(&line) {
+            // The first line is not a whole record: read the document whole.
+            let mut rest = String::new();
+            reader.read_to_string(&mut rest)?;
+            let text = format!("{line}\n{rest}");
+            let chunk = whole_document(&text)
+                .unwrap_or_else(|| text.lines().enumerate().map(|(i, l)| (i + 1, l.to_string())).collect());
+            for part in chunk.chunks(CHUNK) {
+                sink.emit(part)?;
+            }
+            return Ok(());
+        }
         lines.push((line_no, line));
         if lines.len() == CHUNK {
             sink.emit(&lines)?;
@@ -157,19 +286,17 @@ fn read_records<W: Write>(
     sink.emit(&lines)
 }
 
-/// One output row: the decision, or `{"id", "line", "error"}`; and whether it succeeded.
-fn row(policy: &Policy, line_no: usize, line: &str, options: &Options) -> (String, bool) {
-    if line.trim().is_empty() {
-        return (
-            json!({"id": null, "line": line_no, "error": "empty line"}).to_string(),
-            false,
-        );
-    }
-    match policy.evaluate_json(line, options) {
-        Ok(d) => (d.to_json().to_string(), true),
-        Err(e) => (
-            json!({"id": e.id, "line": line_no, "error": e.to_string()}).to_string(),
-            false,
-        ),
+/// A first line that opens an array, or an object that does not close on the same line.
+fn starts_document(line: &str) -> bool {
+    let t = line.trim_start().trim_start_matches('\u{feff}');
+    t.starts_with('[') || (t.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(t).is_err() && !t.trim_end().ends_with('}'))
+}
+
+/// A file holding one JSON array of records, or one record.
+fn whole_document(text: &str) -> Option<Vec<(usize, String)>> {
+    match serde_json::from_str::<Json>(text.trim_start_matches('\u{feff}')).ok()? {
+        Json::Array(records) => Some(records.iter().enumerate().map(|(i, r)| (i + 1, r.to_string())).collect()),
+        record @ Json::Object(_) => Some(vec![(1, record.to_string())]),
+        _ => None,
     }
 }

@@ -1,15 +1,23 @@
 //! `earlyhelp`: the command line for policy teams and analysts. Argument parsing, IO and
 //! rendering only; every rule lives in the engine.
+//!
+//! Exit status: 0 success; 1 the command ran and found problems (errors in a policy, failing
+//! tests, records that could not be evaluated, unformatted files); 2 it could not run (a policy
+//! that does not load, a file that cannot be read).
 
+mod check;
+mod diff;
 mod eval;
+mod fmt;
+mod test;
 
 use clap::{Parser, Subcommand};
 use earlyhelp::Policy;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "earlyhelp", version, about = "Check, run and explain early-help policies", long_about = None)]
+#[command(name = "earlyhelp", version, about = "Check, test, run and explain early-help policies", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,21 +26,22 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check policy files and print every diagnostic. Exit 0 when clean, 1 on errors.
-    ///
-    /// Example: earlyhelp check policies/supporting-families/supporting-families.policy
-    Check {
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
-    /// Evaluate a policy over records (JSON or JSON Lines) and print one decision per record.
-    ///
-    /// Example: earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl
+    #[command(after_help = "Examples:\n  earlyhelp check policies/supporting-families/supporting-families.policy\n  earlyhelp check --format json policies/*/*.policy")]
+    Check(check::Args),
+    /// Format policy files in the one canonical layout (comments kept).
+    #[command(after_help = "Examples:\n  earlyhelp fmt policies/supporting-families/supporting-families.policy\n  earlyhelp fmt --check policies/*/*.policy   # exit 1 if any file would change")]
+    Fmt(fmt::Args),
+    /// Run the `test` blocks of policies: files, or folders searched for `.policy` files.
+    #[command(after_help = "Examples:\n  earlyhelp test policies\n  earlyhelp test --coverage policies/supporting-families")]
+    Test(test::Args),
+    /// Evaluate a policy over records and print one row per record, in input order.
+    #[command(after_help = "Examples:\n  earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl\n  earlyhelp eval POLICY --records families.jsonl --format csv > decisions.csv\n  cat family.json | earlyhelp eval POLICY --records - --explain")]
     Eval(eval::Args),
     /// Explain the decisions for one family, in plain English (or JSON with --json).
-    ///
-    /// Example: earlyhelp explain policies/supporting-families/supporting-families.policy policies/supporting-families/examples/three-headlines.json
+    #[command(after_help = "Example:\n  earlyhelp explain policies/supporting-families/supporting-families.policy policies/examples/eligible-family.json")]
     Explain {
         policy: PathBuf,
+        /// The family record, as a JSON file.
         record: PathBuf,
         /// Apply the policy as at this date (YYYY-MM-DD).
         #[arg(long, value_parser = eval::parse_date)]
@@ -41,16 +50,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the `test` blocks of policies: files, or folders searched for `.policy` files.
-    ///
-    /// Example: earlyhelp test policies/
-    Test {
-        #[arg(default_value = "policies")]
-        paths: Vec<PathBuf>,
-    },
+    /// Compare two versions of a policy over a population: what changes, how, and why.
+    #[command(after_help = "Example:\n  earlyhelp diff old.policy new.policy --records policies/examples/families-1000.jsonl --format markdown")]
+    Diff(diff::Args),
     /// Write synthetic families in the reference record shape, as JSON Lines.
-    ///
-    /// Example: earlyhelp synth --families 1000 --seed 7 > families.jsonl
+    #[command(after_help = "Example:\n  earlyhelp synth --families 100000 --seed 7 > families.jsonl")]
     Synth {
         /// How many families.
         #[arg(long, default_value_t = 1000)]
@@ -58,7 +62,7 @@ enum Command {
         /// The seed: the same seed always gives the same families.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// The share of optional fields left unknown (0 to 1).
+        /// The share of optional fields left unknown, 0 to 1 (default: a realistic share).
         #[arg(long)]
         missing: Option<f64>,
     },
@@ -67,66 +71,29 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { files } => check(&files),
+        Command::Check(args) => check::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Eval(args) => eval::run(&args),
-        Command::Test { paths } => test(&paths),
-        Command::Explain {
-            policy,
-            record,
-            as_at,
-            json,
-        } => explain(&policy, &record, as_at, json),
-        Command::Synth {
-            families,
-            seed,
-            missing,
-        } => synth(families, seed, missing),
+        Command::Explain { policy, record, as_at, json } => explain(&policy, &record, as_at, json),
+        Command::Diff(args) => diff::run(&args),
+        Command::Synth { families, seed, missing } => synth(families, seed, missing),
     }
 }
 
-fn check(files: &[PathBuf]) -> ExitCode {
-    let mut errors = 0;
-    for file in files {
-        match Policy::from_file(file) {
-            Ok(policy) => {
-                for w in policy.warnings() {
-                    eprintln!("{w}");
-                }
-                eprintln!(
-                    "{}: ok ({} warning{})",
-                    file.display(),
-                    policy.warnings().len(),
-                    plural(policy.warnings().len())
-                );
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                let n = e.diagnostics.iter().filter(|d| d.is_error()).count();
-                eprintln!("{}: {n} error{}", file.display(), plural(n));
-                errors += n;
-            }
-        }
-    }
-    if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-fn explain(
-    policy: &std::path::Path,
-    record: &std::path::Path,
-    as_at: Option<earlyhelp::NaiveDate>,
-    json: bool,
-) -> ExitCode {
-    let policy = match Policy::from_file(policy) {
-        Ok(p) => p,
+/// Loads a policy, printing its diagnostics when it does not load.
+pub(crate) fn load(path: &Path) -> Option<Policy> {
+    match Policy::from_file(path) {
+        Ok(p) => Some(p),
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::from(2);
+            None
         }
-    };
+    }
+}
+
+fn explain(policy: &Path, record: &Path, as_at: Option<earlyhelp::NaiveDate>, json: bool) -> ExitCode {
+    let Some(policy) = load(policy) else { return ExitCode::from(2) };
     let text = match std::fs::read_to_string(record) {
         Ok(t) => t,
         Err(e) => {
@@ -134,10 +101,7 @@ fn explain(
             return ExitCode::from(2);
         }
     };
-    let options = earlyhelp::Options {
-        as_at,
-        explain: true,
-    };
+    let options = earlyhelp::Options { as_at, explain: true };
     match policy.evaluate_json(&text, &options) {
         Ok(d) => {
             let explanation = d.explanation();
@@ -156,63 +120,45 @@ fn explain(
     }
 }
 
-fn test(paths: &[PathBuf]) -> ExitCode {
-    let mut files = Vec::new();
-    for p in paths {
-        collect_policies(p, &mut files);
+fn synth(families: u64, seed: u64, missing: Option<f64>) -> ExitCode {
+    let defaults = earlyhelp_synth::Options::default();
+    let options = earlyhelp_synth::Options { families, seed, missing: missing.unwrap_or(defaults.missing) };
+    if !(0.0..=1.0).contains(&options.missing) {
+        eprintln!("error: --missing must be between 0 and 1");
+        return ExitCode::from(2);
     }
-    let (mut passed, mut failed, mut broken) = (0, 0, 0);
-    for file in &files {
-        match Policy::from_file(file) {
-            Ok(policy) => {
-                let report = policy.run_tests();
-                if report.results.is_empty() {
-                    continue;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match earlyhelp_synth::write_jsonl(&options, &mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Policy files named, or found under named folders, in a stable order.
+pub(crate) fn policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(path: &Path, out: &mut Vec<PathBuf>) {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for e in entries {
+                if e.is_dir() || e.extension().is_some_and(|x| x == "policy") {
+                    walk(&e, out);
                 }
-                print!("{report}");
-                passed += report.passed();
-                failed += report.failed();
             }
-            Err(e) => {
-                eprintln!("{e}");
-                broken += 1;
-            }
+        } else {
+            out.push(path.to_path_buf());
         }
     }
-    println!("\ntotal: {passed} passed, {failed} failed");
-    if broken > 0 {
-        eprintln!("{broken} file{} did not load", plural(broken));
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out);
     }
-    if failed > 0 || broken > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// Policy files under `path`, in a stable order.
-fn collect_policies(path: &std::path::Path, out: &mut Vec<PathBuf>) {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir() || e.extension().is_some_and(|x| x == "policy") {
-                collect_policies(&e, out);
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-}
-
-fn synth(_families: u64, _seed: u64, _missing: Option<f64>) -> ExitCode {
-    eprintln!("TODO synth");
-    ExitCode::from(2)
+    out
 }
 
 pub(crate) fn plural(n: usize) -> &'static str {

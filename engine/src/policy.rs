@@ -47,6 +47,9 @@ pub struct DecisionInfo {
     /// `bool`, `number`, `percent`, `money`, `text`, `date`, `duration`, an enum or scale name,
     /// or `list of …`.
     pub ty: String,
+    /// The values it can take, for yes/no, enum and level decisions (lowest level first); empty
+    /// otherwise.
+    pub values: Vec<String>,
 }
 
 /// A record that could not be evaluated: not an object, a field of the wrong type, a required
@@ -306,8 +309,18 @@ impl Policy {
                 name: d.name.clone(),
                 label: d.label.clone(),
                 ty: crate::ir::Shown(&d.value.ty, &names).to_string(),
+                values: match &d.value.ty {
+                    Type::Bool => vec!["true".into(), "false".into()],
+                    Type::Enum(e) => p.enums.get(*e as usize).map_or_else(Vec::new, |x| x.values.iter().map(|v| v.to_string()).collect()),
+                    Type::Level(s) => p.scales.get(*s as usize).map_or_else(Vec::new, |x| x.values.iter().map(|v| v.to_string()).collect()),
+                    _ => Vec::new(),
+                },
             })
             .collect()
+    }
+
+    pub(crate) fn program(&self) -> &Program {
+        &self.inner.program
     }
 
     pub(crate) fn files(&self) -> &[SourceFile] {

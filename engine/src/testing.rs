@@ -21,6 +21,8 @@ pub struct TestResult {
     pub failures: Vec<String>,
     /// Outcomes seen per need/group id, for coverage: (id, met).
     pub(crate) seen: Vec<(String, Option<bool>)>,
+    /// Decision outputs seen, for coverage.
+    pub(crate) outputs: Vec<(String, Json)>,
 }
 
 impl TestResult {
@@ -96,6 +98,7 @@ impl Policy {
             location: format!("{file_name}:{line}"),
             failures: Vec::new(),
             seen: Vec::new(),
+            outputs: Vec::new(),
         };
         let mut record = Json::Null;
         let mut options = Options {
@@ -132,6 +135,7 @@ impl Policy {
         }
         let outcome = self.evaluate_with(&record, &options);
         if let Ok(d) = &outcome {
+            result.outputs = d.outputs().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             if let Some(e) = d.explanation() {
                 for g in &e.groups {
                     result.seen.push((g.id.clone(), g.met));
@@ -341,4 +345,75 @@ fn set_path(record: &mut Json, path: &str, value: Json) -> Result<(), String> {
 enum Seg {
     Field(String),
     Index(usize),
+}
+
+/// Which outcomes of each need, group and decision some test has seen — and which none has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coverage {
+    pub items: Vec<CoverageItem>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CoverageItem {
+    /// `need`, `group` or `decision`.
+    pub kind: &'static str,
+    pub id: String,
+    /// Outcomes some test saw (`met`, `not met`, `undetermined`; for decisions their values).
+    pub seen: Vec<String>,
+    /// Outcomes no test saw.
+    pub gaps: Vec<String>,
+}
+
+impl Coverage {
+    /// The coverage of `policy` by the tests in `report`.
+    pub fn of(policy: &Policy, report: &TestReport) -> Coverage {
+        let mut items = Vec::new();
+        let program = policy.program();
+        let states = ["met", "not met", "undetermined"];
+        let mut add = |kind: &'static str, id: &str, possible: Vec<String>, seen: Vec<String>| {
+            let gaps = possible.iter().filter(|p| !seen.contains(p)).cloned().collect();
+            let mut seen: Vec<String> = possible.into_iter().filter(|p| seen.contains(p)).collect();
+            seen.dedup();
+            items.push(CoverageItem { kind, id: id.to_string(), seen, gaps });
+        };
+        for g in &program.groups {
+            for &n in &g.needs {
+                let Some(need) = program.needs.get(n as usize) else { continue };
+                let seen = report.results.iter().flat_map(|r| &r.seen).filter(|(id, _)| **id == *need.id).map(|(_, m)| met_word(*m).to_string()).collect();
+                add("need", &need.id, states.map(String::from).to_vec(), seen);
+            }
+            let seen = report.results.iter().flat_map(|r| &r.seen).filter(|(id, _)| **id == *g.id).map(|(_, m)| met_word(*m).to_string()).collect();
+            add("group", &g.id, states.map(String::from).to_vec(), seen);
+        }
+        for info in policy.decisions() {
+            let values: Vec<&Json> = report.results.iter().flat_map(|r| &r.outputs).filter(|(n, _)| *n == info.name).map(|(_, v)| v).collect();
+            let class = |v: &Json| match v {
+                Json::Null => "undetermined".to_string(),
+                Json::Bool(b) => b.to_string(),
+                Json::String(s) if !info.values.is_empty() => s.clone(),
+                _ => "known".to_string(),
+            };
+            let mut possible: Vec<String> = if info.values.is_empty() { vec!["known".into()] } else { info.values.clone() };
+            possible.push("undetermined".into());
+            add("decision", &info.name, possible, values.into_iter().map(class).collect());
+        }
+        Coverage { items }
+    }
+
+    /// Whether every outcome of everything was seen.
+    pub fn complete(&self) -> bool {
+        self.items.iter().all(|i| i.gaps.is_empty())
+    }
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total: usize = self.items.iter().map(|i| i.seen.len() + i.gaps.len()).sum();
+        let seen: usize = self.items.iter().map(|i| i.seen.len()).sum();
+        writeln!(f, "coverage: {seen} of {total} outcomes seen by a test")?;
+        for i in self.items.iter().filter(|i| !i.gaps.is_empty()) {
+            writeln!(f, "  {} {}: never {}", i.kind, i.id, i.gaps.join(", never "))?;
+        }
+        Ok(())
+    }
 }
