@@ -1,0 +1,902 @@
+//! Snapshots of rendered diagnostics: one tiny policy per mistake, syntax and semantic. Reviewed
+//! like code: each snapshot must point at the offending text (line, column, caret), say what is
+//! wrong in one line a policy officer understands, and give help that helps. The policy text of
+//! each case is the snapshot's description.
+
+use earlyhelp::{Diagnostic, Policy, Severity};
+use serde_json::json;
+
+/// A small family record most cases read. Kept short so line numbers stay easy to check: the
+/// prelude is lines 1–4 and a case's own text starts on line 5.
+macro_rules! family {
+    () => {
+        r#"enum Role { parent_carer, child, other_adult }
+record Person { role: Role, date_of_birth: date, attendance_pct: percent }
+record Family { assessment_date: date, members: list of Person, income: money, expectant_parent: bool }
+input family: Family
+"#
+    };
+}
+
+/// The rendered diagnostics of a policy that must not load.
+fn rendered_errors(name: &str, text: &str) -> String {
+    match Policy::from_source(name, text) {
+        Ok(p) => panic!(
+            "{name} loaded, but should not (warnings: {:?})",
+            p.warnings()
+        ),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn rendered_file_errors(path: &str) -> String {
+    match Policy::from_file(path) {
+        Ok(p) => panic!(
+            "{path} loaded, but should not (warnings: {:?})",
+            p.warnings()
+        ),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Snapshots `rendered` as `diagnostics__{name}.snap`, with the policy text as its description.
+fn snapshot(name: &str, text: &str, rendered: &str) {
+    insta::with_settings!({ description => text, omit_expression => true }, {
+        insta::assert_snapshot!(name, rendered);
+    });
+}
+
+/// `case!(test_name, "policy text")`: the policy, given as `test-name.policy`, must fail to load;
+/// its rendered diagnostics are the snapshot `diagnostics__test_name.snap`.
+macro_rules! case {
+    ($test:ident, $text:expr) => {
+        #[test]
+        fn $test() {
+            let name = format!("{}.policy", stringify!($test).replace('_', "-"));
+            let text: &str = $text;
+            snapshot(stringify!($test), text, &rendered_errors(&name, text));
+        }
+    };
+}
+
+// ---------------------------------------------------------------- syntax
+
+case!(
+    syntax_missing_closing_brace,
+    concat!(
+        family!(),
+        r#"group education "Getting a good education" {
+    need absent "Persistent absence" {
+        when any c in family.members: c.attendance_pct < 90%
+    }
+
+decision eligible = education
+"#
+    )
+);
+
+case!(
+    syntax_decision_without_equals,
+    concat!(
+        family!(),
+        r#"decision eligible "Eligible for support" family.expectant_parent
+"#
+    )
+);
+
+case!(
+    syntax_stray_operator,
+    concat!(
+        family!(),
+        r#"decision low_income = family.income < * £15,400
+"#
+    )
+);
+
+case!(
+    syntax_need_without_when,
+    concat!(
+        family!(),
+        r#"group family_needs "Family needs" {
+    need expecting "A parent is expecting a baby" {
+        family.expectant_parent
+    }
+}
+decision eligible = family_needs
+"#
+    )
+);
+
+case!(
+    syntax_unterminated_string,
+    r#"policy attendance {
+    title "Attendance below 90%
+    version "1"
+}
+"#
+);
+
+case!(
+    syntax_keyword_as_field_name,
+    r#"record Incident { when: date, kind: text }
+input incident: Incident
+decision recent = incident.when > 2024-01-01
+"#
+);
+
+case!(
+    syntax_keyword_as_let_name,
+    concat!(
+        family!(),
+        r#"let in = family.members where role is child
+decision eligible = count of in > 0
+"#
+    )
+);
+
+case!(
+    syntax_chained_comparison,
+    concat!(
+        family!(),
+        r#"decision middle = 5 < count of family.members < 10
+"#
+    )
+);
+
+// ---------------------------------------------------------------- names
+
+case!(
+    unknown_name_did_you_mean,
+    concat!(
+        family!(),
+        r#"let has_dependants = any p in family.members: p.role is child
+decision eligible = has_dependents and family.expectant_parent
+"#
+    )
+);
+
+case!(
+    unknown_field_did_you_mean,
+    concat!(
+        family!(),
+        r#"decision eligible = family.expectant_parnet
+"#
+    )
+);
+
+case!(
+    unknown_field_lists_fields,
+    concat!(
+        family!(),
+        r#"decision eligible = any p in family.members: p.postcode is "AB1 2CD"
+"#
+    )
+);
+
+case!(
+    unknown_type,
+    r#"record Child { id: text required, attendance_pct: percnt }
+input child: Child
+decision absent = child.attendance_pct < 90%
+"#
+);
+
+case!(
+    unknown_function,
+    concat!(
+        family!(),
+        r#"decision adults = any p in family.members: year_between(p.date_of_birth, family.assessment_date) >= 18
+"#
+    )
+);
+
+case!(
+    unknown_enum_value_after_is,
+    concat!(
+        family!(),
+        r#"decision has_baby = any p in family.members: p.role is baby
+"#
+    )
+);
+
+case!(
+    misspelt_enum_value_after_is,
+    concat!(
+        family!(),
+        r#"decision has_child = any p in family.members: p.role is chlid
+"#
+    )
+);
+
+case!(
+    ambiguous_enum_value,
+    concat!(
+        family!(),
+        r#"enum Sen { none, sen_support, ehcp }
+enum SubstanceMisuse { none, alcohol, drugs }
+let no_need = none
+decision eligible = no_need
+"#
+    )
+);
+
+case!(
+    function_used_without_arguments,
+    concat!(
+        family!(),
+        r#"fn age(p: Person) = years_between(p.date_of_birth, family.assessment_date)
+decision adult = age >= 18
+"#
+    )
+);
+
+case!(
+    value_called_as_function,
+    concat!(
+        family!(),
+        r#"decision eligible = family(1)
+"#
+    )
+);
+
+case!(
+    highest_of_unknown_scale,
+    concat!(
+        family!(),
+        r#"scale level { low, medium, high }
+group needs_found "Needs" {
+    indicator expecting "A parent is expecting" {
+        level medium
+        when family.expectant_parent
+    }
+}
+decision threshold = highest levle met
+"#
+    )
+);
+
+case!(
+    unknown_need_level,
+    concat!(
+        family!(),
+        r#"scale level { low, medium, high }
+group needs_found "Needs" {
+    indicator expecting "A parent is expecting" {
+        level meduim
+        when family.expectant_parent
+    }
+}
+decision threshold = highest level met
+"#
+    )
+);
+
+// ---------------------------------------------------------------- types
+
+case!(
+    percent_compared_with_text,
+    concat!(
+        family!(),
+        r#"decision absent = any p in family.members: p.attendance_pct < "90%"
+"#
+    )
+);
+
+case!(
+    and_on_a_number,
+    concat!(
+        family!(),
+        r#"decision eligible = family.expectant_parent and count of family.members
+"#
+    )
+);
+
+case!(
+    money_plus_percent,
+    concat!(
+        family!(),
+        r#"decision adjusted = family.income + 10%
+"#
+    )
+);
+
+case!(
+    when_branch_of_another_type,
+    concat!(
+        family!(),
+        r#"decision support = when family.expectant_parent then 2 else "none"
+"#
+    )
+);
+
+case!(
+    need_condition_not_yes_no,
+    concat!(
+        family!(),
+        r#"group finances "Financial stability" {
+    need low_income "Low income" {
+        when family.income
+    }
+}
+decision eligible = finances
+"#
+    )
+);
+
+case!(
+    where_on_a_non_list,
+    concat!(
+        family!(),
+        r#"decision low = count of (family.income where income < £100) > 0
+"#
+    )
+);
+
+case!(
+    percent_compared_with_number_param,
+    concat!(
+        family!(),
+        r#"param attendance_below: number = 90
+decision absent = any p in family.members: p.attendance_pct < attendance_below
+"#
+    )
+);
+
+case!(
+    money_compared_with_number_param,
+    concat!(
+        family!(),
+        r#"param income_limit: number = 15400
+decision low_income = family.income < income_limit
+"#
+    )
+);
+
+case!(
+    is_with_another_type,
+    concat!(
+        family!(),
+        r#"decision expecting = family.expectant_parent is "yes"
+"#
+    )
+);
+
+case!(
+    dates_subtracted,
+    concat!(
+        family!(),
+        r#"decision recent = any p in family.members: family.assessment_date - p.date_of_birth < 365
+"#
+    )
+);
+
+case!(
+    let_declared_type_mismatch,
+    concat!(
+        family!(),
+        r#"let limit: money = 90%
+decision low_income = family.income < limit
+"#
+    )
+);
+
+case!(
+    decision_outputs_whole_record,
+    concat!(
+        family!(),
+        r#"decision children = family.members where role is child
+"#
+    )
+);
+
+case!(
+    input_not_a_record,
+    r#"input age: number
+decision adult = age >= 18
+"#
+);
+
+case!(
+    comparison_followed_by_comment,
+    concat!(
+        family!(),
+        r#"decision absent = any p in family.members: p.attendance_pct < "90%"   # sessions attended
+"#
+    )
+);
+
+case!(
+    condition_over_two_lines,
+    concat!(
+        family!(),
+        r#"group finances "Financial stability" {
+    need low_income "Low income" {
+        when family.income +
+            £100
+    }
+}
+decision eligible = finances
+"#
+    )
+);
+
+// ---------------------------------------------------------------- functions
+
+case!(
+    wrong_arity_user_function,
+    concat!(
+        family!(),
+        r#"fn age(p: Person) = years_between(p.date_of_birth, family.assessment_date)
+decision adults = any p in family.members: age(p, family.assessment_date) >= 18
+"#
+    )
+);
+
+case!(
+    wrong_arity_years_between,
+    concat!(
+        family!(),
+        r#"decision adults = any p in family.members: years_between(p.date_of_birth) >= 18
+"#
+    )
+);
+
+case!(
+    function_argument_of_wrong_type,
+    concat!(
+        family!(),
+        r#"fn age(p: Person) = years_between(p.date_of_birth, family.assessment_date)
+decision adults = any p in family.members: age(p.date_of_birth) >= 18
+"#
+    )
+);
+
+case!(
+    extern_fn_not_supported,
+    concat!(
+        family!(),
+        r#"extern fn risk_score(f: Family) -> number = script "risk.rhai"
+decision eligible = family.expectant_parent
+"#
+    )
+);
+
+// ---------------------------------------------------------------- cycles
+
+case!(
+    cycle_let_let,
+    concat!(
+        family!(),
+        r#"let children = family.members where role is child and count of adults > 0
+let adults = family.members where role is parent_carer and count of children > 0
+decision eligible = count of children > 0
+"#
+    )
+);
+
+case!(
+    cycle_need_uses_groups_met,
+    concat!(
+        family!(),
+        r#"group education "Education" {
+    need several_needs "Needs in more than one area" {
+        when count of groups met > 1
+    }
+}
+decision eligible = education
+"#
+    )
+);
+
+// ---------------------------------------------------------------- duplicates
+
+case!(
+    duplicate_need_id,
+    concat!(
+        family!(),
+        r#"group health "Health" {
+    need expecting "A parent is expecting" { when family.expectant_parent }
+}
+group early_years "Early years" {
+    need expecting "A baby is due" { when family.expectant_parent }
+}
+decision eligible = health or early_years
+"#
+    )
+);
+
+case!(
+    duplicate_decision,
+    concat!(
+        family!(),
+        r#"decision eligible = family.expectant_parent
+decision eligible = count of family.members > 3
+"#
+    )
+);
+
+case!(
+    duplicate_record_field,
+    r#"record Family {
+    income: money
+    expectant_parent: bool
+    income: money
+}
+input family: Family
+decision eligible = family.expectant_parent
+"#
+);
+
+case!(
+    duplicate_enum_value,
+    r#"enum Role { parent_carer, child, other_adult, child }
+record Person { role: Role }
+input person: Person
+decision is_child = person.role is child
+"#
+);
+
+case!(
+    duplicate_input,
+    concat!(
+        family!(),
+        r#"input household: Family
+decision eligible = family.expectant_parent
+"#
+    )
+);
+
+case!(
+    builtin_type_redefined,
+    concat!(
+        family!(),
+        r#"enum date { today, yesterday }
+decision eligible = family.expectant_parent
+"#
+    )
+);
+
+// ---------------------------------------------------------------- params and dates
+
+case!(
+    dated_param_out_of_order,
+    concat!(
+        family!(),
+        r#"param income_limit: money {
+    from 2024-04-01: £16,190
+    from 2023-04-01: £15,400
+}
+decision low_income = family.income < income_limit
+"#
+    )
+);
+
+case!(
+    date_that_does_not_exist,
+    concat!(
+        family!(),
+        r#"decision assessed_recently = family.assessment_date > 2023-02-30
+"#
+    )
+);
+
+case!(
+    param_value_not_constant,
+    concat!(
+        family!(),
+        r#"param income_limit: money = family.income
+decision low_income = family.income < income_limit
+"#
+    )
+);
+
+case!(
+    param_value_of_wrong_type,
+    concat!(
+        family!(),
+        r#"param income_limit: money = 90%
+decision low_income = family.income < income_limit
+"#
+    )
+);
+
+// ---------------------------------------------------------------- the policy as a whole
+
+case!(
+    no_input,
+    r#"policy eligibility { version "1" }
+record Family { expectant_parent: bool }
+decision eligible = true
+"#
+);
+
+case!(
+    import_in_policy_given_as_text,
+    concat!(
+        r#"import "../shared/family-record.policy"
+"#,
+        family!(),
+        r#"decision eligible = family.expectant_parent
+"#
+    )
+);
+
+case!(
+    test_expects_unknown_decision,
+    concat!(
+        family!(),
+        r#"decision eligible = family.expectant_parent
+test "an expecting family is eligible" {
+    given { "assessment_date": "2024-01-01", "members": [], "expectant_parent": true }
+    expect eligble is true
+}
+"#
+    )
+);
+
+// ---------------------------------------------------------------- imports (files on disk)
+
+#[test]
+fn import_not_found() {
+    let path = "tests/diagnostics/missing-import.policy";
+    let text = std::fs::read_to_string(path).expect("fixture");
+    snapshot("import_not_found", &text, &rendered_file_errors(path));
+}
+
+#[test]
+fn import_of_itself() {
+    let path = "tests/diagnostics/self-import.policy";
+    let text = std::fs::read_to_string(path).expect("fixture");
+    snapshot("import_of_itself", &text, &rendered_file_errors(path));
+}
+
+#[test]
+fn import_cycle() {
+    let path = "tests/diagnostics/cycle-a.policy";
+    let text = std::fs::read_to_string(path).expect("fixture");
+    snapshot("import_cycle", &text, &rendered_file_errors(path));
+}
+
+// ---------------------------------------------------------------- warnings
+
+#[test]
+fn unused_definitions_are_warnings() {
+    let text = concat!(
+        family!(),
+        r#"param income_limit: money = £15,400
+let children = family.members where role is child
+fn age(p: Person) = years_between(p.date_of_birth, family.assessment_date)
+enum Sen { none, sen_support, ehcp }
+decision eligible = family.expectant_parent
+"#
+    );
+    let policy = Policy::from_source("unused-definitions-are-warnings.policy", text)
+        .unwrap_or_else(|e| panic!("loads with warnings only:\n{e}"));
+    let rendered: Vec<String> = policy.warnings().iter().map(ToString::to_string).collect();
+    assert!(policy
+        .warnings()
+        .iter()
+        .all(|w| w.severity == Severity::Warning));
+    snapshot(
+        "unused_definitions_are_warnings",
+        text,
+        &rendered.join("\n"),
+    );
+}
+
+#[test]
+fn a_clean_policy_has_no_warnings() {
+    let text = concat!(
+        family!(),
+        r#"param income_limit: money = £15,400
+decision eligible = family.expectant_parent or family.income < income_limit
+"#
+    );
+    let policy = Policy::from_source("clean.policy", text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(policy.warnings(), &[] as &[Diagnostic]);
+}
+
+// ---------------------------------------------------------------- structured data
+
+fn only_error(name: &str, text: &str) -> Diagnostic {
+    let err = Policy::from_source(name, text).expect_err("must not load");
+    let errors: Vec<&Diagnostic> = err.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "one error expected:\n{err}");
+    errors[0].clone()
+}
+
+#[test]
+fn diagnostic_fields_unknown_field() {
+    let d = only_error(
+        "fields.policy",
+        concat!(family!(), "decision eligible = family.expectant_parnet\n"),
+    );
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.file, "fields.policy");
+    // `expectant_parnet` on line 5, after `decision eligible = family.` (27 characters).
+    assert_eq!((d.line, d.column, d.end_line, d.end_column), (5, 28, 5, 44));
+    assert_eq!(d.message, "record `Family` has no field `expectant_parnet`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `expectant_parent`?"));
+    assert_eq!(d.label, None);
+    assert_eq!(
+        serde_json::to_value(&d).expect("serialises"),
+        json!({
+            "severity": "error",
+            "message": "record `Family` has no field `expectant_parnet`",
+            "file": "fields.policy",
+            "line": 5,
+            "column": 28,
+            "end_line": 5,
+            "end_column": 44,
+            "help": "did you mean `expectant_parent`?"
+        })
+    );
+}
+
+#[test]
+fn diagnostic_fields_duplicate_decision() {
+    let d = only_error(
+        "dup.policy",
+        concat!(
+            family!(),
+            "decision eligible = true\n",
+            "decision eligible = false\n"
+        ),
+    );
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.file, "dup.policy");
+    assert_eq!((d.line, d.column, d.end_line, d.end_column), (6, 10, 6, 18));
+    assert_eq!(d.message, "`eligible` is defined twice");
+    assert_eq!(d.label.as_deref(), Some("defined again here"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("the first definition is at dup.policy:5; rename one of them")
+    );
+    let value = serde_json::to_value(&d).expect("serialises");
+    let keys: Vec<&str> = value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "label",
+            "help"
+        ]
+    );
+    assert_eq!(value["label"], json!("defined again here"));
+}
+
+#[test]
+fn diagnostic_fields_multi_line_span() {
+    // A condition written over two lines: the span ends on the second line.
+    let d = only_error(
+        "span.policy",
+        concat!(
+            family!(),
+            "group finances \"Financial stability\" {\n",
+            "    need low_income \"Low income\" {\n",
+            "        when family.income +\n",
+            "            £100\n",
+            "    }\n",
+            "}\n",
+            "decision eligible = finances\n"
+        ),
+    );
+    assert_eq!(
+        d.message,
+        "the condition of `low_income` must be yes or no, but it is money"
+    );
+    assert_eq!((d.line, d.column, d.end_line, d.end_column), (7, 14, 8, 17));
+    assert_eq!(d.help, None);
+}
+
+#[test]
+fn diagnostic_fields_syntax_error() {
+    let d = only_error(
+        "syntax.policy",
+        concat!(
+            family!(),
+            "decision low_income = family.income < * £15,400\n"
+        ),
+    );
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.file, "syntax.policy");
+    assert_eq!((d.line, d.column, d.end_line, d.end_column), (5, 39, 5, 39));
+    assert_eq!(d.message, "syntax error: expected an expression");
+    assert_eq!(d.label, None);
+    assert_eq!(d.help, None);
+    let value = serde_json::to_value(&d).expect("serialises");
+    assert_eq!(
+        value,
+        json!({
+            "severity": "error",
+            "message": "syntax error: expected an expression",
+            "file": "syntax.policy",
+            "line": 5,
+            "column": 39,
+            "end_line": 5,
+            "end_column": 39
+        })
+    );
+    assert!(
+        value.get("snippet").is_none(),
+        "the snippet is for terminals only"
+    );
+}
+
+/// Known problem (reported): the span of a comparison at the end of a line takes in the newline,
+/// so it ends at the start of the next line and the caret shrinks to one `^`.
+#[test]
+#[ignore = "comparison spans include the trailing newline; un-ignore when fixed"]
+fn diagnostic_fields_comparison_at_end_of_line() {
+    let d = only_error(
+        "cmp.policy",
+        concat!(
+            family!(),
+            "decision absent = any p in family.members: p.attendance_pct < \"90%\"\n"
+        ),
+    );
+    assert_eq!(d.message, "cannot compare percent with text");
+    // `p.attendance_pct < "90%"`: columns 44 to 68, ending on line 5.
+    assert_eq!((d.line, d.column, d.end_line, d.end_column), (5, 44, 5, 68));
+}
+
+/// Known problem (reported): a missing `=` is reported at the start of the declaration, as
+/// "expected a declaration", instead of where the `=` is missing.
+#[test]
+#[ignore = "syntax errors point at the declaration, not at the missing `=`; un-ignore when fixed"]
+fn diagnostic_fields_missing_equals() {
+    let d = only_error(
+        "eq.policy",
+        concat!(
+            family!(),
+            "decision eligible \"Eligible\" family.expectant_parent\n"
+        ),
+    );
+    assert_eq!((d.line, d.column), (5, 30));
+    assert!(d.message.contains('='), "{}", d.message);
+}
+
+#[test]
+fn warning_fields_unused_param() {
+    let policy = Policy::from_source(
+        "warn.policy",
+        concat!(
+            family!(),
+            "param limit: money = £100\n",
+            "decision eligible = family.expectant_parent\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let [w] = policy.warnings() else {
+        panic!("one warning expected: {:?}", policy.warnings())
+    };
+    assert_eq!(w.severity, Severity::Warning);
+    assert!(!w.is_error());
+    assert_eq!((w.line, w.column, w.end_line, w.end_column), (5, 7, 5, 12));
+    assert_eq!(w.message, "param `limit` is never used");
+    assert_eq!(w.help.as_deref(), Some("remove it, or use it in a rule"));
+    assert_eq!(
+        serde_json::to_value(w).expect("serialises"),
+        json!({
+            "severity": "warning",
+            "message": "param `limit` is never used",
+            "file": "warn.policy",
+            "line": 5,
+            "column": 7,
+            "end_line": 5,
+            "end_column": 12,
+            "help": "remove it, or use it in a rule"
+        })
+    );
+}
