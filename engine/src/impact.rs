@@ -45,18 +45,33 @@ pub struct Transition {
 
 impl Impact {
     /// Evaluates `records` under both policies and compares them (one thread).
-    pub fn compare<'a>(old: &Policy, new: &Policy, records: impl IntoIterator<Item = &'a Json>, as_at: Option<crate::NaiveDate>) -> Impact {
+    pub fn compare<'a>(
+        old: &Policy,
+        new: &Policy,
+        records: impl IntoIterator<Item = &'a Json>,
+        as_at: Option<crate::NaiveDate>,
+    ) -> Impact {
         let mut impact = Impact::default();
-        let options = Options { as_at, explain: true };
+        let options = Options {
+            as_at,
+            explain: true,
+        };
         for r in records {
-            impact.add(&old.evaluate_with(r, &options), &new.evaluate_with(r, &options));
+            impact.add(
+                &old.evaluate_with(r, &options),
+                &new.evaluate_with(r, &options),
+            );
         }
         impact
     }
 
     /// Adds one record's two outcomes. Needs-driver counts need the decisions to carry
     /// explanations (`Options { explain: true, .. }`).
-    pub fn add(&mut self, old: &Result<Decision, RecordError>, new: &Result<Decision, RecordError>) {
+    pub fn add(
+        &mut self,
+        old: &Result<Decision, RecordError>,
+        new: &Result<Decision, RecordError>,
+    ) {
         self.records += 1;
         let (Ok(old), Ok(new)) = (old, new) else {
             self.errors += 1;
@@ -69,7 +84,10 @@ impl Impact {
             let slot = match self.decisions.iter().position(|d| d.name == *name) {
                 Some(i) => i,
                 None => {
-                    self.decisions.push(DecisionImpact { name: name.clone(), ..Default::default() });
+                    self.decisions.push(DecisionImpact {
+                        name: name.clone(),
+                        ..Default::default()
+                    });
                     self.decisions.len() - 1
                 }
             };
@@ -77,10 +95,18 @@ impl Impact {
             let (from, to) = (from.to_string(), to.to_string());
             let changed = from != to;
             d.changed += usize::from(changed);
-            let t = match d.transitions.iter().position(|t| t.from == from && t.to == to) {
+            let t = match d
+                .transitions
+                .iter()
+                .position(|t| t.from == from && t.to == to)
+            {
                 Some(i) => &mut d.transitions[i],
                 None => {
-                    d.transitions.push(Transition { from, to, ..Default::default() });
+                    d.transitions.push(Transition {
+                        from,
+                        to,
+                        ..Default::default()
+                    });
                     let last = d.transitions.len() - 1;
                     &mut d.transitions[last]
                 }
@@ -111,7 +137,11 @@ impl Impact {
             };
             d.changed += od.changed;
             for ot in od.transitions {
-                match d.transitions.iter_mut().find(|t| t.from == ot.from && t.to == ot.to) {
+                match d
+                    .transitions
+                    .iter_mut()
+                    .find(|t| t.from == ot.from && t.to == ot.to)
+                {
                     Some(t) => {
                         t.count += ot.count;
                         let room = EXAMPLES.saturating_sub(t.examples.len());
@@ -134,7 +164,10 @@ impl Impact {
         for d in &mut self.decisions {
             d.transitions.sort_by(|a, b| {
                 let (ca, cb) = (a.from != a.to, b.from != b.to);
-                cb.cmp(&ca).then(b.count.cmp(&a.count)).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to))
+                cb.cmp(&ca)
+                    .then(b.count.cmp(&a.count))
+                    .then(a.from.cmp(&b.from))
+                    .then(a.to.cmp(&b.to))
             });
             for t in &mut d.transitions {
                 t.drivers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -165,9 +198,15 @@ impl Impact {
 
 /// Need and indicator ids whose met state differs between two explained decisions.
 fn changed_needs(old: &Decision, new: &Decision) -> Vec<String> {
-    let (Some(a), Some(b)) = (old.explanation(), new.explanation()) else { return Vec::new() };
-    let before: BTreeMap<&str, Option<bool>> =
-        a.groups.iter().flat_map(|g| &g.needs).map(|n| (n.id.as_str(), n.met)).collect();
+    let (Some(a), Some(b)) = (old.explanation(), new.explanation()) else {
+        return Vec::new();
+    };
+    let before: BTreeMap<&str, Option<bool>> = a
+        .groups
+        .iter()
+        .flat_map(|g| &g.needs)
+        .map(|n| (n.id.as_str(), n.met))
+        .collect();
     b.groups
         .iter()
         .flat_map(|g| &g.needs)

@@ -76,7 +76,7 @@ impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names = self.1;
         match self.0 {
-            Type::Bool => f.write_str("bool"),
+            Type::Bool => f.write_str("yes/no"),
             Type::Number => f.write_str("number"),
             Type::Percent => f.write_str("percent"),
             Type::Money => f.write_str("money"),

@@ -163,9 +163,14 @@ impl Decision {
 struct FileLoader;
 
 impl Loader for FileLoader {
-    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, String> {
+    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, check::LoadFailure> {
         let name = check::join_path(importer, path);
-        let text = read_text(Path::new(&name))?;
+        let text = read_text(Path::new(&name)).map_err(|reason| check::LoadFailure {
+            help: Some(format!(
+                "looked for {name}; the path is relative to the importing file"
+            )),
+            reason,
+        })?;
         Ok(SourceFile { name, text })
     }
 }
@@ -311,8 +316,12 @@ impl Policy {
                 ty: crate::ir::Shown(&d.value.ty, &names).to_string(),
                 values: match &d.value.ty {
                     Type::Bool => vec!["true".into(), "false".into()],
-                    Type::Enum(e) => p.enums.get(*e as usize).map_or_else(Vec::new, |x| x.values.iter().map(|v| v.to_string()).collect()),
-                    Type::Level(s) => p.scales.get(*s as usize).map_or_else(Vec::new, |x| x.values.iter().map(|v| v.to_string()).collect()),
+                    Type::Enum(e) => p.enums.get(*e as usize).map_or_else(Vec::new, |x| {
+                        x.values.iter().map(|v| v.to_string()).collect()
+                    }),
+                    Type::Level(s) => p.scales.get(*s as usize).map_or_else(Vec::new, |x| {
+                        x.values.iter().map(|v| v.to_string()).collect()
+                    }),
                     _ => Vec::new(),
                 },
             })

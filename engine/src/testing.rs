@@ -135,7 +135,11 @@ impl Policy {
         }
         let outcome = self.evaluate_with(&record, &options);
         if let Ok(d) = &outcome {
-            result.outputs = d.outputs().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            result.outputs = d
+                .outputs()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             if let Some(e) = d.explanation() {
                 for g in &e.groups {
                     result.seen.push((g.id.clone(), g.met));
@@ -371,31 +375,69 @@ impl Coverage {
         let program = policy.program();
         let states = ["met", "not met", "undetermined"];
         let mut add = |kind: &'static str, id: &str, possible: Vec<String>, seen: Vec<String>| {
-            let gaps = possible.iter().filter(|p| !seen.contains(p)).cloned().collect();
+            let gaps = possible
+                .iter()
+                .filter(|p| !seen.contains(p))
+                .cloned()
+                .collect();
             let mut seen: Vec<String> = possible.into_iter().filter(|p| seen.contains(p)).collect();
             seen.dedup();
-            items.push(CoverageItem { kind, id: id.to_string(), seen, gaps });
+            items.push(CoverageItem {
+                kind,
+                id: id.to_string(),
+                seen,
+                gaps,
+            });
         };
         for g in &program.groups {
             for &n in &g.needs {
-                let Some(need) = program.needs.get(n as usize) else { continue };
-                let seen = report.results.iter().flat_map(|r| &r.seen).filter(|(id, _)| **id == *need.id).map(|(_, m)| met_word(*m).to_string()).collect();
+                let Some(need) = program.needs.get(n as usize) else {
+                    continue;
+                };
+                let seen = report
+                    .results
+                    .iter()
+                    .flat_map(|r| &r.seen)
+                    .filter(|(id, _)| **id == *need.id)
+                    .map(|(_, m)| met_word(*m).to_string())
+                    .collect();
                 add("need", &need.id, states.map(String::from).to_vec(), seen);
             }
-            let seen = report.results.iter().flat_map(|r| &r.seen).filter(|(id, _)| **id == *g.id).map(|(_, m)| met_word(*m).to_string()).collect();
+            let seen = report
+                .results
+                .iter()
+                .flat_map(|r| &r.seen)
+                .filter(|(id, _)| **id == *g.id)
+                .map(|(_, m)| met_word(*m).to_string())
+                .collect();
             add("group", &g.id, states.map(String::from).to_vec(), seen);
         }
         for info in policy.decisions() {
-            let values: Vec<&Json> = report.results.iter().flat_map(|r| &r.outputs).filter(|(n, _)| *n == info.name).map(|(_, v)| v).collect();
+            let values: Vec<&Json> = report
+                .results
+                .iter()
+                .flat_map(|r| &r.outputs)
+                .filter(|(n, _)| *n == info.name)
+                .map(|(_, v)| v)
+                .collect();
             let class = |v: &Json| match v {
                 Json::Null => "undetermined".to_string(),
                 Json::Bool(b) => b.to_string(),
                 Json::String(s) if !info.values.is_empty() => s.clone(),
                 _ => "known".to_string(),
             };
-            let mut possible: Vec<String> = if info.values.is_empty() { vec!["known".into()] } else { info.values.clone() };
+            let mut possible: Vec<String> = if info.values.is_empty() {
+                vec!["known".into()]
+            } else {
+                info.values.clone()
+            };
             possible.push("undetermined".into());
-            add("decision", &info.name, possible, values.into_iter().map(class).collect());
+            add(
+                "decision",
+                &info.name,
+                possible,
+                values.into_iter().map(class).collect(),
+            );
         }
         Coverage { items }
     }
@@ -412,7 +454,13 @@ impl fmt::Display for Coverage {
         let seen: usize = self.items.iter().map(|i| i.seen.len()).sum();
         writeln!(f, "coverage: {seen} of {total} outcomes seen by a test")?;
         for i in self.items.iter().filter(|i| !i.gaps.is_empty()) {
-            writeln!(f, "  {} {}: never {}", i.kind, i.id, i.gaps.join(", never "))?;
+            writeln!(
+                f,
+                "  {} {}: never {}",
+                i.kind,
+                i.id,
+                i.gaps.join(", never ")
+            )?;
         }
         Ok(())
     }

@@ -834,10 +834,8 @@ fn diagnostic_fields_syntax_error() {
     );
 }
 
-/// Known problem (reported): the span of a comparison at the end of a line takes in the newline,
-/// so it ends at the start of the next line and the caret shrinks to one `^`.
+/// A comparison at the end of a line spans the comparison only, not the line end after it.
 #[test]
-#[ignore = "comparison spans include the trailing newline; un-ignore when fixed"]
 fn diagnostic_fields_comparison_at_end_of_line() {
     let d = only_error(
         "cmp.policy",
@@ -851,10 +849,8 @@ fn diagnostic_fields_comparison_at_end_of_line() {
     assert_eq!((d.line, d.column, d.end_line, d.end_column), (5, 44, 5, 68));
 }
 
-/// Known problem (reported): a missing `=` is reported at the start of the declaration, as
-/// "expected a declaration", instead of where the `=` is missing.
+/// A missing `=` is reported where it is missing.
 #[test]
-#[ignore = "syntax errors point at the declaration, not at the missing `=`; un-ignore when fixed"]
 fn diagnostic_fields_missing_equals() {
     let d = only_error(
         "eq.policy",

@@ -18,7 +18,7 @@ pub struct SyntaxError {
 
 /// Parses one policy file.
 pub fn parse(source: &str) -> Result<Module, SyntaxError> {
-    let mut pairs = PolicyParser::parse(Rule::file, source).map_err(syntax_error)?;
+    let mut pairs = PolicyParser::parse(Rule::file, source).map_err(|e| syntax_error(e, source))?;
     let file = pairs.next().ok_or_else(|| SyntaxError {
         span: Span::default(),
         message: "empty parse".into(),
@@ -36,7 +36,7 @@ pub fn parse(source: &str) -> Result<Module, SyntaxError> {
 
 /// Parses a lone expression (used by tests and tools).
 pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
-    let mut pairs = PolicyParser::parse(Rule::expr, source).map_err(syntax_error)?;
+    let mut pairs = PolicyParser::parse(Rule::expr, source).map_err(|e| syntax_error(e, source))?;
     let pair = pairs.next().ok_or_else(|| SyntaxError {
         span: Span::default(),
         message: "expected an expression".into(),
@@ -51,9 +51,37 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
     Ok(expr(pair))
 }
 
+/// A pair's span without the whitespace and comments pest may have skipped at its end.
 fn span(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
-    Span::new(s.start(), s.end())
+    Span::new(s.start(), s.start() + trimmed_len(s.as_str()))
+}
+
+fn trimmed_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&text[line_start..end]) {
+            Some(c) => end = text[..line_start + c].trim_end().len(),
+            None => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts on a line, outside string literals.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn error_span(loc: &pest::error::InputLocation) -> Span {
@@ -63,25 +91,82 @@ fn error_span(loc: &pest::error::InputLocation) -> Span {
     }
 }
 
-fn syntax_error(e: pest::error::Error<Rule>) -> SyntaxError {
-    let message = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
-            words.sort_unstable();
-            words.dedup();
-            match words.as_slice() {
-                [] => "unexpected text".to_string(),
-                [one] => format!("expected {one}"),
-                [init @ .., last] => format!("expected {} or {last}", init.join(", ")),
-            }
-        }
-        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
+    let span = error_span(&e.location);
+    let at = source.get(span.start..).unwrap_or("");
+    let positives: Vec<Rule> = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    SyntaxError {
-        span: error_span(&e.location),
-        message,
+    // Mistakes common enough to deserve their own words.
+    if at.starts_with('"') && !at[1..].lines().next().unwrap_or("").contains('"') {
+        return SyntaxError {
+            span: Span::new(span.start, span.start + 1),
+            message: "this text has no closing `\"` (a text must end on the line it starts)".into(),
+        };
     }
+    let word: String = at
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if RESERVED.contains(&word.as_str())
+        && positives
+            .iter()
+            .any(|r| matches!(r, Rule::ident | Rule::name))
+    {
+        return SyntaxError {
+            span: Span::new(span.start, span.start + word.len()),
+            message: format!("`{word}` is a reserved word and cannot be a name"),
+        };
+    }
+    if ["<=", ">=", "!=", "<", ">", "="]
+        .iter()
+        .any(|op| at.starts_with(op))
+        && positives
+            .iter()
+            .any(|r| matches!(r, Rule::kw_and | Rule::kw_or))
+    {
+        let len = if at.starts_with("<=") || at.starts_with(">=") || at.starts_with("!=") {
+            2
+        } else {
+            1
+        };
+        return SyntaxError {
+            span: Span::new(span.start, span.start + len),
+            message:
+                "comparisons cannot be chained: write `x between 5 and 10`, or `5 < x and x < 10`"
+                    .into(),
+        };
+    }
+    let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+    words.sort_unstable();
+    words.dedup();
+    let message = match words.as_slice() {
+        [] => "unexpected text".to_string(),
+        [one] => format!("expected {one}"),
+        [init @ .., last] => format!("expected {} or {last}", init.join(", ")),
+    };
+    SyntaxError { span, message }
 }
+
+/// Words that glue expressions together and so cannot name anything.
+const RESERVED: [&str; 15] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "where",
+    "otherwise",
+    "between",
+    "within",
+    "when",
+    "then",
+    "else",
+    "true",
+    "false",
+    "of",
+];
 
 /// What a rule looks like to a policy author, for "expected …" messages.
 fn describe(rule: Rule) -> Option<&'static str> {
@@ -112,7 +197,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::field_decl => "a field (name: type)",
         Rule::enum_value => "an enum value",
         Rule::scale_level => "a level",
-        Rule::need_decl | Rule::need_kw => "`need` or `indicator`",
+        Rule::need_decl | Rule::need_kw => "a need or indicator",
         Rule::need_when => "`when` and the condition",
         Rule::need_level => "`level`",
         Rule::expr
@@ -177,6 +262,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_met => "`met`",
         Rule::kw_where => "`where`",
         Rule::kw_otherwise => "`otherwise`",
+        Rule::kw_assign => "`=`",
+        Rule::kw_colon => "`:`",
+        Rule::kw_open => "`{`",
+        Rule::kw_close => "`}`",
         _ => return None,
     })
 }

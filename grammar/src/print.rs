@@ -14,16 +14,20 @@ pub fn print(module: &Module) -> String {
         comments: &module.comments,
         next_comment: 0,
     };
-    let mut prev: Option<&Item> = None;
+    let mut prev: Option<(&Item, bool)> = None;
     for item in &module.items {
-        if let Some(prev) = prev {
-            if !(compact(prev) && compact(item) && same_kind(prev, item)) {
-                p.out.push('\n');
-            }
-        }
+        let start = p.out.len();
         p.comments_before(item.span().start, 0);
         p.item(item);
-        prev = Some(item);
+        let one_line = p.out[start..].trim_end().lines().count() == 1;
+        if let Some((prev, prev_one_line)) = prev {
+            let together = compact(prev) && compact(item) && same_kind(prev, item)
+                || prev_one_line && one_line && same_kind(prev, item);
+            if !together {
+                p.out.insert(start, '\n');
+            }
+        }
+        prev = Some((item, one_line));
     }
     p.comments_before(usize::MAX, 0);
     p.out
@@ -253,36 +257,69 @@ impl Printer<'_> {
         self.line(1, "}");
     }
 
-    /// `head expr`, breaking a long top-level `and`/`or` chain one operand a line.
+    /// `head expr` on one line when it fits; otherwise broken after a quantifier's colon and
+    /// before each `and` / `or` of a long chain, one level deeper each time.
     fn definition(&mut self, head: &str, e: &Expr, indent: usize) {
-        let one_line = format!("{head} {}", print_expr(e));
+        let one_line = join(head, &print_expr(e));
         if pad(indent).len() + one_line.len() <= WIDTH {
             self.line(indent, &one_line);
             return;
         }
         match &e.kind {
+            ExprKind::Quantifier {
+                quant,
+                binder,
+                list,
+                filter,
+                body,
+            } => {
+                let mut opening = String::from(match quant {
+                    Quant::Any => "any ",
+                    Quant::All => "all ",
+                    Quant::None => "none ",
+                });
+                binding(&mut opening, binder, list, filter.as_deref());
+                opening.push(':');
+                self.line(indent, &join(head, &opening));
+                self.definition("", body, indent + 1);
+            }
+            // A definition breaks after its `=`, then lays the value out on its own.
+            _ if head.ends_with('=') => {
+                self.line(indent, head);
+                self.definition("", e, indent + 1);
+            }
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), ..) => {
                 let mut operands = Vec::new();
                 flatten(e, *op, &mut operands);
-                let word = if *op == BinOp::And { "and" } else { "or" };
-                let level = if *op == BinOp::And { 4 } else { 3 };
-                self.line(indent, head);
+                let (word, level) = if *op == BinOp::And {
+                    ("and", AND)
+                } else {
+                    ("or", OR)
+                };
                 for (i, operand) in operands.iter().enumerate() {
-                    let mut s = String::new();
-                    expr(&mut s, operand, if i == 0 { level } else { level + 1 });
-                    let lead = if i == 0 {
-                        "    ".to_string()
+                    let mut text = String::new();
+                    expr(&mut text, operand, if i == 0 { level } else { level + 1 });
+                    if i == 0 {
+                        self.line(indent, &join(head, &text));
                     } else {
-                        format!("{word} ")
-                    };
-                    self.line(indent + 1, &format!("{lead}{s}"));
+                        self.line(indent + 1, &format!("{word} {text}"));
+                    }
                 }
             }
-            _ => {
+            _ if !head.is_empty() => {
                 self.line(indent, head);
                 self.line(indent + 1, &print_expr(e));
             }
+            _ => self.line(indent, &print_expr(e)),
         }
+    }
+}
+
+fn join(head: &str, text: &str) -> String {
+    if head.is_empty() {
+        text.to_string()
+    } else {
+        format!("{head} {text}")
     }
 }
 

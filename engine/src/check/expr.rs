@@ -235,7 +235,9 @@ impl Checker<'_> {
             }
             ExprKind::Where(list, cond) => {
                 let l = self.expr(file, list, scope, None);
-                let Some(elem) = self.element_of(&l) else {
+                let Some(elem) = l.ty.element().cloned() else {
+                    let msg = format!("`where` filters a list, but this is {}", self.show(&l.ty));
+                    self.error(l.loc, msg);
                     return mk(Node::Const(Value::unknown()), Type::Error, loc);
                 };
                 let slot = scope.bind("it", elem);
@@ -387,6 +389,29 @@ impl Checker<'_> {
         }
     }
 
+    /// When a plain number meets a percent or an amount, how to give the number its unit.
+    fn unit_help(&self, number: &Expr, other: &Expr) -> Option<String> {
+        let (unit, example) = match other.ty {
+            Type::Percent => ("percent", "90%"),
+            Type::Money => ("money", "£15,400"),
+            _ => return None,
+        };
+        if number.ty != Type::Number {
+            return None;
+        }
+        Some(match &number.node {
+            Node::Param(i) => {
+                let name = self
+                    .program
+                    .params
+                    .get(*i as usize)
+                    .map_or("the param", |p| p.name.as_str());
+                format!("`{name}` is a plain number: declare it `param {name}: {unit} = {example}`")
+            }
+            _ => format!("write the value with its unit, e.g. `{example}`"),
+        })
+    }
+
     fn branch(
         &mut self,
         file: FileId,
@@ -416,7 +441,22 @@ impl Checker<'_> {
         v
     }
 
+    /// `groups met`, `needs met`, `highest … met` read every need, so no need may use them.
     fn depend_on_all_needs(&mut self, loc: Loc) {
+        if let Some(Def::Need(i)) = self.current {
+            let id = self.need_id(i);
+            let text = self
+                .files
+                .get(loc.file as usize)
+                .and_then(|f| f.text.get(loc.span.start..loc.span.end))
+                .unwrap_or("this")
+                .to_string();
+            let msg = format!(
+                "need `{id}` uses `{text}`, which depends on every need, including `{id}` itself"
+            );
+            self.error(loc, msg).help = Some("a need's condition cannot use `groups met`, `needs met` or `highest … met`; use them in a decision".into());
+            return;
+        }
         for i in 0..self.need_count() {
             self.depend(Def::Need(i), loc);
         }
@@ -1093,15 +1133,7 @@ impl Checker<'_> {
                         self.show(&x.ty),
                         self.show(&y.ty)
                     );
-                    let help = match (&x.ty, &y.ty) {
-                        (Type::Percent, Type::Number) | (Type::Number, Type::Percent) => {
-                            Some("write the percentage with `%`, e.g. `90%`".to_string())
-                        }
-                        (Type::Money, Type::Number) | (Type::Number, Type::Money) => {
-                            Some("write the amount with `£`, e.g. `£15,400`".to_string())
-                        }
-                        _ => None,
-                    };
+                    let help = self.unit_help(&x, &y).or_else(|| self.unit_help(&y, &x));
                     self.error(loc, msg).help = help;
                 } else if !matches!(cmp, Cmp::Eq | Cmp::Ne) && !x.ty.is_ordered() {
                     let msg = format!("{} values have no order", self.show(&x.ty));

@@ -9,15 +9,24 @@ use earlyhelp_grammar::ast;
 pub(crate) trait Loader {
     /// The file `path` names, as written in `import "path"` inside `importer`: its display name
     /// (used in diagnostics and to spot a file imported twice) and its text.
-    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, String>;
+    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, LoadFailure>;
+}
+
+/// Why an import could not be read, and what would help.
+pub(crate) struct LoadFailure {
+    pub reason: String,
+    pub help: Option<String>,
 }
 
 /// For policies given as text: imports are an error.
 pub(crate) struct NoImports;
 
 impl Loader for NoImports {
-    fn load(&self, _importer: &str, _path: &str) -> Result<SourceFile, String> {
-        Err("imports need the policy to be loaded from a file (`Policy::from_file`)".into())
+    fn load(&self, _importer: &str, _path: &str) -> Result<SourceFile, LoadFailure> {
+        Err(LoadFailure {
+            reason: "a policy given as text cannot import".into(),
+            help: Some("load the policy from its file so its imports can be read".into()),
+        })
     }
 }
 
@@ -70,21 +79,26 @@ fn visit(
             span: path.span,
         };
         match loader.load(&name, &path.value) {
-            Err(why) => findings.push(
-                Finding::error(loc, format!("cannot import \"{}\"", path.value))
-                    .label(why)
-                    .help("the path is relative to the importing file"),
-            ),
+            Err(why) => {
+                let mut f = Finding::error(loc, format!("cannot import \"{}\"", path.value))
+                    .label(why.reason);
+                f.help = why.help;
+                findings.push(f);
+            }
             Ok(imported) => {
                 if chain.contains(&imported.name) {
                     let msg = if imported.name == name {
                         format!("\"{}\" imports itself", path.value)
                     } else {
+                        let start = chain.iter().position(|c| *c == imported.name).unwrap_or(0);
+                        let circle: Vec<&str> = chain[start..]
+                            .iter()
+                            .map(|c| c.rsplit('/').next().unwrap_or(c))
+                            .collect();
+                        let back = imported.name.rsplit('/').next().unwrap_or(&imported.name);
                         format!(
-                            "\"{}\" imports a file that imports it: {} → {}",
-                            path.value,
-                            chain.join(" → "),
-                            imported.name
+                            "imports go round in a circle: {} → {back}",
+                            circle.join(" → ")
                         )
                     };
                     findings.push(

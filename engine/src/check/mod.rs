@@ -15,7 +15,7 @@ use earlyhelp_grammar::ast;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub(crate) use load::{join as join_path, Loader, NoImports};
+pub(crate) use load::{join as join_path, LoadFailure, Loader, NoImports};
 
 /// What the header says about the policy.
 #[derive(Clone, Debug, Default)]
@@ -638,9 +638,7 @@ impl<'a> Checker<'a> {
                                         "dated values of `{}` are out of order",
                                         p.name.name
                                     );
-                                    let help = format!(
-                                        "list `from` dates oldest first; {d} comes after {prev}"
-                                    );
+                                    let help = format!("list `from` dates oldest first: move `from {d}` above `from {prev}`");
                                     self.error(loc, msg).help = Some(help);
                                 }
                             }
@@ -747,8 +745,11 @@ impl<'a> Checker<'a> {
         let want = decl.ty.as_ref().map(|t| self.resolve_type(file, t));
         let mut scope = expr::Scope::default();
         let value = self.expr(file, &decl.value, &mut scope, want.as_ref());
+        let mut ty = value.ty.clone();
         if let Some(want) = &want {
             if !value.ty.fits(want) {
+                // Uses of the let are checked against what the author declared.
+                ty = want.clone();
                 let msg = format!(
                     "`{}` is declared {}, but its value is {}",
                     decl.name.name,
@@ -765,7 +766,6 @@ impl<'a> Checker<'a> {
             }
         }
         self.current = outer;
-        let ty = value.ty.clone();
         self.lets_out[iu] = Some(Let {
             value,
             locals: scope.max_slots,
@@ -877,7 +877,7 @@ impl<'a> Checker<'a> {
             .enumerate()
             .flat_map(|(g, grp)| grp.needs.iter().map(move |n| (*n, g as u32)))
             .collect();
-        let syntax = std::mem::take(&mut self.need_syntax);
+        let syntax = self.need_syntax.clone();
         for (i, (file, n)) in syntax.iter().enumerate() {
             let i = i as u32;
             let outer = self.current.replace(Def::Need(i));
@@ -909,7 +909,6 @@ impl<'a> Checker<'a> {
                 locals: scope.max_slots,
             });
         }
-        self.need_syntax = syntax;
     }
 
     fn need_level(&mut self, file: FileId, level: &ast::Ident) -> Option<u32> {
@@ -1055,6 +1054,10 @@ impl<'a> Checker<'a> {
         self.tests = tests;
     }
 
+    pub(crate) fn need_id(&self, i: u32) -> String {
+        self.def_name(Def::Need(i))
+    }
+
     pub(crate) fn depend(&mut self, on: Def, loc: Loc) {
         self.used.insert(on);
         if let Some(cur) = self.current {
@@ -1153,7 +1156,12 @@ impl<'a> Checker<'a> {
     /// Warns about definitions in the main file that nothing uses. A file with no decisions is a
     /// library of shared definitions, where unused is normal.
     fn check_unused(&mut self, modules: &[(FileId, ast::Module)]) {
-        if self.decision_syntax.is_empty() {
+        // With errors, "unused" is usually a knock-on effect of a misspelt use.
+        let errors = self
+            .findings
+            .iter()
+            .any(|f| f.severity == crate::diagnostic::Severity::Error);
+        if self.decision_syntax.is_empty() || errors {
             return;
         }
         let mut warnings = Vec::new();
@@ -1173,7 +1181,12 @@ impl<'a> Checker<'a> {
             );
         }
         for (name, (def, loc)) in &self.types {
-            if loc.file == 0 && !self.used_types.contains(def) {
+            if loc.file == 0 && !self.used_types.contains(def) && matches!(def, TypeDef::Scale(_)) {
+                warnings.push(
+                    Finding::warning(*loc, format!("scale `{name}` is never used"))
+                        .help("remove it, or give indicators a `level`"),
+                );
+            } else if loc.file == 0 && !self.used_types.contains(def) {
                 warnings.push(
                     Finding::warning(*loc, format!("type `{name}` is never used"))
                         .help("remove it, or use it in a record"),
