@@ -209,6 +209,7 @@ pub(crate) enum Arith {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // the names are the functions policy authors write
 pub(crate) enum Builtin {
     YearsBetween,
     MonthsBetween,

@@ -60,7 +60,7 @@ pub(crate) fn check(
     let ok = !findings
         .iter()
         .any(|f| f.severity == crate::diagnostic::Severity::Error);
-    let checked = ok.then(|| Checked {
+    let checked = ok.then_some(Checked {
         program: checker.program,
         header: checker.header,
         tests: checker.tests,
@@ -984,27 +984,26 @@ impl<'a> Checker<'a> {
                     continue;
                 };
                 match &e.kind {
-                    ast::ExpectKind::Decision { name, .. } => {
+                    ast::ExpectKind::Decision { name, .. }
                         if !self
                             .decision_syntax
                             .iter()
-                            .any(|(_, d)| d.name.name == name.name)
-                        {
-                            let names: Vec<String> = self
-                                .decision_syntax
-                                .iter()
-                                .map(|(_, d)| d.name.name.clone())
-                                .collect();
-                            let help = did_you_mean(&name.name, names.iter().map(String::as_str));
-                            self.error(
-                                Loc {
-                                    file: t.file,
-                                    span: name.span,
-                                },
-                                format!("the policy has no decision `{}`", name.name),
-                            )
-                            .help = help;
-                        }
+                            .any(|(_, d)| d.name.name == name.name) =>
+                    {
+                        let names: Vec<String> = self
+                            .decision_syntax
+                            .iter()
+                            .map(|(_, d)| d.name.name.clone())
+                            .collect();
+                        let help = did_you_mean(&name.name, names.iter().map(String::as_str));
+                        self.error(
+                            Loc {
+                                file: t.file,
+                                span: name.span,
+                            },
+                            format!("the policy has no decision `{}`", name.name),
+                        )
+                        .help = help;
                     }
                     ast::ExpectKind::Need { subject, id, .. } => {
                         let found = match subject {

@@ -578,11 +578,10 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 Quant::None => not(and(applies, || self.eval(body))),
             };
             let steps = self.tracer.take(mark);
-            let settles = match (quant, &t) {
-                (Quant::Any, Value::Bool(true)) => true,
-                (Quant::All | Quant::None, Value::Bool(false)) => true,
-                _ => false,
-            };
+            let settles = matches!(
+                (quant, &t),
+                (Quant::Any, Value::Bool(true)) | (Quant::All | Quant::None, Value::Bool(false))
+            );
             if T::ON {
                 let step = Step {
                     loc: e.loc,
