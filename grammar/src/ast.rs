@@ -45,6 +45,12 @@ pub struct Module {
 pub struct Comment {
     pub text: String,
     pub span: Span,
+    /// A blank line stands between this comment and what came before it.
+    pub blank_before: bool,
+    /// A blank line follows it.
+    pub blank_after: bool,
+    /// For a comment after code on the same line: where that code ends.
+    pub after_code: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -452,4 +458,15 @@ pub enum ExprKind {
     Highest(Ident),
     /// `groups met`, `needs met` (`indicators met` is the same list).
     Met(MetKind),
+}
+
+impl TestStep {
+    pub fn span(&self) -> Span {
+        match self {
+            TestStep::GivenFile(t) => t.span,
+            TestStep::GivenJson(j) | TestStep::With(_, j) => j.span,
+            TestStep::AsAt(d) => d.span,
+            TestStep::Expect(e) => e.span,
+        }
+    }
 }

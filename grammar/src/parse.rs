@@ -936,6 +936,9 @@ fn comments(source: &str) -> Vec<Comment> {
                 out.push(Comment {
                     text: source[i..end].trim_end().to_string(),
                     span: Span::new(i, end),
+                    blank_before: blank_line_before(source, i),
+                    blank_after: blank_line_after(source, end),
+                    after_code: code_before(source, i),
                 });
                 i = end;
                 continue;
@@ -945,4 +948,30 @@ fn comments(source: &str) -> Vec<Comment> {
         i += 1;
     }
     out
+}
+
+/// Whether the line holding byte `i` follows an empty line.
+fn blank_line_before(source: &str, i: usize) -> bool {
+    let line_start = source[..i].rfind('\n').map_or(0, |n| n + 1);
+    if line_start == 0 {
+        return false;
+    }
+    let previous = &source[..line_start - 1];
+    let previous_line = &previous[previous.rfind('\n').map_or(0, |n| n + 1)..];
+    previous_line.trim().is_empty()
+}
+
+/// Whether the line after the one ending at byte `end` is empty.
+fn blank_line_after(source: &str, end: usize) -> bool {
+    let rest = source.get(end..).unwrap_or("");
+    let mut lines = rest.split('\n');
+    lines.next();
+    matches!(lines.next(), Some(l) if l.trim().is_empty()) && !rest.trim().is_empty()
+}
+
+/// For a comment at byte `i`: the end of the code before it on its line, if there is any.
+fn code_before(source: &str, i: usize) -> Option<usize> {
+    let line_start = source[..i].rfind('\n').map_or(0, |n| n + 1);
+    let code = source[line_start..i].trim_end();
+    (!code.is_empty()).then(|| line_start + code.len())
 }

@@ -19,6 +19,7 @@ pub fn print(module: &Module) -> String {
         let start = p.out.len();
         p.comments_before(item.span().start, 0);
         p.item(item);
+        p.trailing(item.span());
         let one_line = p.out[start..].trim_end().lines().count() == 1;
         if let Some((prev, prev_one_line)) = prev {
             let together = compact(prev) && compact(item) && same_kind(prev, item)
@@ -75,12 +76,31 @@ impl Printer<'_> {
                 break;
             }
             let _ = writeln!(self.out, "{}{}", pad(indent), c.text);
+            if c.blank_after {
+                self.out.push('\n');
+            }
             self.next_comment += 1;
         }
     }
 
     fn line(&mut self, indent: usize, text: &str) {
         let _ = writeln!(self.out, "{}{}", pad(indent), text);
+    }
+
+    /// Puts a comment that followed `span` on its source line back at the end of the printed line.
+    fn trailing(&mut self, span: Span) {
+        let Some(c) = self.comments.get(self.next_comment) else {
+            return;
+        };
+        let Some(code_end) = c.after_code else { return };
+        if code_end < span.start || code_end > span.end {
+            return;
+        }
+        if self.out.ends_with('\n') {
+            self.out.pop();
+        }
+        let _ = writeln!(self.out, "  {}", c.text);
+        self.next_comment += 1;
     }
 
     fn item(&mut self, item: &Item) {
@@ -127,6 +147,7 @@ impl Printer<'_> {
                     let req = if f.required { " required" } else { "" };
                     let name = format!("{}:", f.name.name);
                     self.line(1, &format!("{name:width$} {}{req}", ty(&f.ty)));
+                    self.trailing(f.span);
                 }
                 self.comments_before(r.span.end, 1);
                 self.line(0, "}");
@@ -202,6 +223,7 @@ impl Printer<'_> {
             Item::Test(t) => {
                 self.line(0, &format!("test {} {{", quote(&t.name.value)));
                 for step in &t.steps {
+                    self.comments_before(step.span().start, 1);
                     let text = match step {
                         TestStep::GivenFile(f) => format!("given file {}", quote(&f.value)),
                         TestStep::GivenJson(j) => format!("given {}", j.text),
@@ -210,6 +232,7 @@ impl Printer<'_> {
                         TestStep::Expect(e) => format!("expect {}", expectation(&e.kind)),
                     };
                     self.line(1, &text);
+                    self.trailing(step.span());
                 }
                 self.comments_before(t.span.end, 1);
                 self.line(0, "}");
@@ -253,6 +276,7 @@ impl Printer<'_> {
         }
         self.comments_before(n.when.span.start, 2);
         self.definition("when", &n.when, 2);
+        self.trailing(n.when.span);
         self.comments_before(n.span.end, 2);
         self.line(1, "}");
     }
