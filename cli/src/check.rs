@@ -36,13 +36,24 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             for d in &diagnostics {
                 eprintln!("{d}");
             }
-            let verdict = if n == 0 { "ok".to_string() } else { format!("{n} error{}", plural(n)) };
-            eprintln!("{}: {verdict}, {warnings} warning{}", file.display(), plural(warnings));
+            let verdict = if n == 0 {
+                "ok".to_string()
+            } else {
+                format!("{n} error{}", plural(n))
+            };
+            eprintln!(
+                "{}: {verdict}, {warnings} warning{}",
+                file.display(),
+                plural(warnings)
+            );
         }
         all.extend(diagnostics);
     }
     if args.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into()));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())
+        );
     }
     if errors > 0 {
         ExitCode::from(1)

@@ -33,7 +33,9 @@ pub(crate) struct Args {
 const CHUNK: usize = 8192;
 
 pub(crate) fn run(args: &Args) -> ExitCode {
-    let (Some(old), Some(new)) = (crate::load(&args.old), crate::load(&args.new)) else { return ExitCode::from(2) };
+    let (Some(old), Some(new)) = (crate::load(&args.old), crate::load(&args.new)) else {
+        return ExitCode::from(2);
+    };
     let file = match std::fs::File::open(&args.records) {
         Ok(f) => f,
         Err(e) => {
@@ -41,7 +43,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = Options { as_at: args.as_at, explain: true };
+    let options = Options {
+        as_at: args.as_at,
+        explain: true,
+    };
     let mut impact = Impact::default();
     let mut lines = BufReader::new(file).lines();
     loop {
@@ -52,7 +57,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         let part = chunk
             .par_iter()
             .fold(Impact::default, |mut acc, line| {
-                acc.add(&old.evaluate_json(line, &options), &new.evaluate_json(line, &options));
+                acc.add(
+                    &old.evaluate_json(line, &options),
+                    &new.evaluate_json(line, &options),
+                );
                 acc
             })
             .collect::<Vec<Impact>>();
@@ -74,7 +82,11 @@ fn shown(json_text: &str) -> String {
     match serde_json::from_str::<Json>(json_text) {
         Ok(Json::Null) => "undetermined".into(),
         Ok(Json::Array(items)) if items.is_empty() => "[]".into(),
-        Ok(Json::Array(items)) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(", "),
+        Ok(Json::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
         Ok(Json::String(s)) => s,
         Ok(other) => other.to_string(),
         Err(_) => json_text.to_string(),
@@ -82,7 +94,12 @@ fn shown(json_text: &str) -> String {
 }
 
 fn drivers(t: &earlyhelp::Transition) -> String {
-    t.drivers.iter().take(4).map(|(n, c)| format!("{n} ({c})")).collect::<Vec<_>>().join(", ")
+    t.drivers
+        .iter()
+        .take(4)
+        .map(|(n, c)| format!("{n} ({c})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn markdown(impact: &Impact, args: &Args) -> String {
@@ -94,15 +111,30 @@ fn markdown(impact: &Impact, args: &Args) -> String {
         impact.errors
     );
     for d in &impact.decisions {
-        out.push_str(&format!("\n## `{}`: {} records change\n\n", d.name, d.changed));
+        out.push_str(&format!(
+            "\n## `{}`: {} records change\n\n",
+            d.name, d.changed
+        ));
         out.push_str("| from | to | records | driven by | examples |\n|---|---|---:|---|---|\n");
         for t in &d.transitions {
             if t.from == t.to {
                 continue;
             }
-            out.push_str(&format!("| {} | {} | {} | {} | {} |\n", shown(&t.from), shown(&t.to), t.count, drivers(t), t.examples.join(", ")));
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                shown(&t.from),
+                shown(&t.to),
+                t.count,
+                drivers(t),
+                t.examples.join(", ")
+            ));
         }
-        let unchanged: usize = d.transitions.iter().filter(|t| t.from == t.to).map(|t| t.count).sum();
+        let unchanged: usize = d
+            .transitions
+            .iter()
+            .filter(|t| t.from == t.to)
+            .map(|t| t.count)
+            .sum();
         out.push_str(&format!("\nUnchanged: {unchanged}.\n"));
     }
     out
@@ -119,7 +151,12 @@ fn table(impact: &Impact, args: &Args) -> String {
     for d in &impact.decisions {
         out.push_str(&format!("\n{}: {} changed\n", d.name, d.changed));
         for t in d.transitions.iter().filter(|t| t.from != t.to) {
-            out.push_str(&format!("  {} → {}: {}\n", shown(&t.from), shown(&t.to), t.count));
+            out.push_str(&format!(
+                "  {} → {}: {}\n",
+                shown(&t.from),
+                shown(&t.to),
+                t.count
+            ));
             if !t.drivers.is_empty() {
                 out.push_str(&format!("      driven by: {}\n", drivers(t)));
             }

@@ -42,7 +42,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<earlyhelp::NaiveDate, String> {
-    earlyhelp::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+    earlyhelp::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
 /// Lines are evaluated in chunks of this many, in parallel, and written in order.
@@ -58,7 +59,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     if let Some(jobs) = args.jobs {
         // Only fails if the pool was already built, which it is not at this point.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global();
     }
     let (input, size): (Box<dyn Read>, Option<u64>) = if args.records.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
@@ -79,8 +82,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         .map(|s| {
             let bar = indicatif::ProgressBar::new(s);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });
@@ -88,13 +93,28 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Some(bar) => Box::new(bar.wrap_read(input)),
         None => input,
     };
-    let options = Options { as_at: args.as_at, explain: args.explain };
+    let options = Options {
+        as_at: args.as_at,
+        explain: args.explain,
+    };
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let decisions = policy.decisions();
-    let mut sink = Sink { out, rows: 0, failed: 0, policy: &policy, options: &options, format: args.format, decisions: &decisions, widths: None };
-    let result = sink.header().and_then(|()| read_records(&mut reader, &mut sink)).and_then(|()| sink.out.flush());
+    let mut sink = Sink {
+        out,
+        rows: 0,
+        failed: 0,
+        policy: &policy,
+        options: &options,
+        format: args.format,
+        decisions: &decisions,
+        widths: None,
+    };
+    let result = sink
+        .header()
+        .and_then(|()| read_records(&mut reader, &mut sink))
+        .and_then(|()| sink.out.flush());
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -115,16 +135,28 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 /// One record's outcome: its decision, or why it has none.
 enum Outcome {
     Decided(Box<Decision>),
-    Failed { line: usize, id: Option<String>, error: String },
+    Failed {
+        line: usize,
+        id: Option<String>,
+        error: String,
+    },
 }
 
 fn evaluate(policy: &Policy, line_no: usize, line: &str, options: &Options) -> Outcome {
     if line.trim().is_empty() {
-        return Outcome::Failed { line: line_no, id: None, error: "empty line".into() };
+        return Outcome::Failed {
+            line: line_no,
+            id: None,
+            error: "empty line".into(),
+        };
     }
     match policy.evaluate_json(line, options) {
         Ok(d) => Outcome::Decided(Box::new(d)),
-        Err(e) => Outcome::Failed { line: line_no, id: e.id.clone(), error: e.to_string() },
+        Err(e) => Outcome::Failed {
+            line: line_no,
+            id: e.id.clone(),
+            error: e.to_string(),
+        },
     }
 }
 
@@ -154,20 +186,27 @@ impl<W: Write> Sink<'_, W> {
     fn csv_row(&mut self, cells: &[&str]) -> std::io::Result<()> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(cells).map_err(std::io::Error::other)?;
-        let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         self.out.write_all(&bytes)
     }
 
     /// Evaluates a chunk of numbered lines in parallel and writes the rows in order.
     fn emit(&mut self, chunk: &[(usize, String)]) -> std::io::Result<()> {
         let (policy, options) = (self.policy, self.options);
-        let outcomes: Vec<Outcome> = chunk.par_iter().map(|(n, line)| evaluate(policy, *n, line, options)).collect();
+        let outcomes: Vec<Outcome> = chunk
+            .par_iter()
+            .map(|(n, line)| evaluate(policy, *n, line, options))
+            .collect();
         match self.format {
             Format::Jsonl => {
                 for o in &outcomes {
                     let row = match o {
                         Outcome::Decided(d) => d.to_json(),
-                        Outcome::Failed { line, id, error } => json!({"id": id, "line": line, "error": error}),
+                        Outcome::Failed { line, id, error } => {
+                            json!({"id": id, "line": line, "error": error})
+                        }
                     };
                     serde_json::to_writer(&mut self.out, &row)?;
                     self.out.write_all(b"\n")?;
@@ -186,7 +225,10 @@ impl<W: Write> Sink<'_, W> {
             }
         }
         self.rows += outcomes.len();
-        self.failed += outcomes.iter().filter(|o| matches!(o, Outcome::Failed { .. })).count();
+        self.failed += outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Failed { .. }))
+            .count();
         Ok(())
     }
 
@@ -194,7 +236,11 @@ impl<W: Write> Sink<'_, W> {
         match o {
             Outcome::Decided(d) => {
                 let mut row = vec![d.id().unwrap_or("").to_string()];
-                row.extend(self.decisions.iter().map(|info| cell(d.output(&info.name).unwrap_or(&Json::Null))));
+                row.extend(
+                    self.decisions
+                        .iter()
+                        .map(|info| cell(d.output(&info.name).unwrap_or(&Json::Null))),
+                );
                 row.push(d.missing().join(";"));
                 row.push(String::new());
                 row
@@ -216,13 +262,25 @@ impl<W: Write> Sink<'_, W> {
             header.extend(["missing".into(), "error".into()]);
             let widths: Vec<usize> = (0..header.len())
                 .map(|i| {
-                    let longest = chunk.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0);
+                    let longest = chunk
+                        .iter()
+                        .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                        .max()
+                        .unwrap_or(0);
                     longest.max(header[i].len()).min(40)
                 })
                 .collect();
             let line = join_padded(&header, &widths);
             writeln!(self.out, "{line}")?;
-            writeln!(self.out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+            writeln!(
+                self.out,
+                "{}",
+                widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            )?;
             self.widths = Some(widths);
         }
         let widths = self.widths.as_deref().unwrap_or(&[]);
@@ -235,7 +293,11 @@ fn join_padded(cells: &[String], widths: &[usize]) -> String {
         .iter()
         .zip(widths)
         .map(|(c, w)| {
-            let shown: String = if c.chars().count() > *w { c.chars().take(w.saturating_sub(1)).chain(['…']).collect() } else { c.clone() };
+            let shown: String = if c.chars().count() > *w {
+                c.chars().take(w.saturating_sub(1)).chain(['…']).collect()
+            } else {
+                c.clone()
+            };
             format!("{shown:w$}")
         })
         .collect::<Vec<_>>()
@@ -254,7 +316,10 @@ fn cell(v: &Json) -> String {
 
 /// JSON Lines, streamed in chunks; or, when the input is one JSON array or one pretty-printed
 /// record, that document.
-fn read_records<W: Write>(reader: &mut impl BufRead, sink: &mut Sink<'_, W>) -> std::io::Result<()> {
+fn read_records<W: Write>(
+    reader: &mut impl BufRead,
+    sink: &mut Sink<'_, W>,
+) -> std::io::Result<()> {
     let mut lines = Vec::with_capacity(CHUNK);
     let mut buf = Vec::new();
     let mut line_no = 0usize;
@@ -264,14 +329,20 @@ fn read_records<W: Write>(reader: &mut impl BufRead, sink: &mut Sink<'_, W>) -> 
             break;
         }
         line_no += 1;
-        let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+        let line = String::from_utf8_lossy(&buf)
+            .trim_end_matches(['\n', '\r'])
+            .to_string();
         if line_no == 1 && starts_document(&line) {
             // The first line is not a whole record: read the document whole.
             let mut rest = String::new();
             reader.read_to_string(&mut rest)?;
             let text = format!("{line}\n{rest}");
-            let chunk = whole_document(&text)
-                .unwrap_or_else(|| text.lines().enumerate().map(|(i, l)| (i + 1, l.to_string())).collect());
+            let chunk = whole_document(&text).unwrap_or_else(|| {
+                text.lines()
+                    .enumerate()
+                    .map(|(i, l)| (i + 1, l.to_string()))
+                    .collect()
+            });
             for part in chunk.chunks(CHUNK) {
                 sink.emit(part)?;
             }
@@ -289,13 +360,22 @@ fn read_records<W: Write>(reader: &mut impl BufRead, sink: &mut Sink<'_, W>) -> 
 /// A first line that opens an array, or an object that does not close on the same line.
 fn starts_document(line: &str) -> bool {
     let t = line.trim_start().trim_start_matches('\u{feff}');
-    t.starts_with('[') || (t.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(t).is_err() && !t.trim_end().ends_with('}'))
+    t.starts_with('[')
+        || (t.starts_with('{')
+            && serde_json::from_str::<serde::de::IgnoredAny>(t).is_err()
+            && !t.trim_end().ends_with('}'))
 }
 
 /// A file holding one JSON array of records, or one record.
 fn whole_document(text: &str) -> Option<Vec<(usize, String)>> {
     match serde_json::from_str::<Json>(text.trim_start_matches('\u{feff}')).ok()? {
-        Json::Array(records) => Some(records.iter().enumerate().map(|(i, r)| (i + 1, r.to_string())).collect()),
+        Json::Array(records) => Some(
+            records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i + 1, r.to_string()))
+                .collect(),
+        ),
         record @ Json::Object(_) => Some(vec![(1, record.to_string())]),
         _ => None,
     }

@@ -63,6 +63,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 
 /// The canonical text of a policy.
 pub(crate) fn format(text: &str) -> Result<String, String> {
-    let module = earlyhelp_grammar::parse(text.trim_start_matches('\u{feff}')).map_err(|e| e.message)?;
+    let module =
+        earlyhelp_grammar::parse(text.trim_start_matches('\u{feff}')).map_err(|e| e.message)?;
     Ok(earlyhelp_grammar::print(&module))
 }

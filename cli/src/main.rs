@@ -26,19 +26,29 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check policy files and print every diagnostic. Exit 0 when clean, 1 on errors.
-    #[command(after_help = "Examples:\n  earlyhelp check policies/supporting-families/supporting-families.policy\n  earlyhelp check --format json policies/*/*.policy")]
+    #[command(
+        after_help = "Examples:\n  earlyhelp check policies/supporting-families/supporting-families.policy\n  earlyhelp check --format json policies/*/*.policy"
+    )]
     Check(check::Args),
     /// Format policy files in the one canonical layout (comments kept).
-    #[command(after_help = "Examples:\n  earlyhelp fmt policies/supporting-families/supporting-families.policy\n  earlyhelp fmt --check policies/*/*.policy   # exit 1 if any file would change")]
+    #[command(
+        after_help = "Examples:\n  earlyhelp fmt policies/supporting-families/supporting-families.policy\n  earlyhelp fmt --check policies/*/*.policy   # exit 1 if any file would change"
+    )]
     Fmt(fmt::Args),
     /// Run the `test` blocks of policies: files, or folders searched for `.policy` files.
-    #[command(after_help = "Examples:\n  earlyhelp test policies\n  earlyhelp test --coverage policies/supporting-families")]
+    #[command(
+        after_help = "Examples:\n  earlyhelp test policies\n  earlyhelp test --coverage policies/supporting-families"
+    )]
     Test(test::Args),
     /// Evaluate a policy over records and print one row per record, in input order.
-    #[command(after_help = "Examples:\n  earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl\n  earlyhelp eval POLICY --records families.jsonl --format csv > decisions.csv\n  cat family.json | earlyhelp eval POLICY --records - --explain")]
+    #[command(
+        after_help = "Examples:\n  earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl\n  earlyhelp eval POLICY --records families.jsonl --format csv > decisions.csv\n  cat family.json | earlyhelp eval POLICY --records - --explain"
+    )]
     Eval(eval::Args),
     /// Explain the decisions for one family, in plain English (or JSON with --json).
-    #[command(after_help = "Example:\n  earlyhelp explain policies/supporting-families/supporting-families.policy policies/examples/eligible-family.json")]
+    #[command(
+        after_help = "Example:\n  earlyhelp explain policies/supporting-families/supporting-families.policy policies/examples/eligible-family.json"
+    )]
     Explain {
         policy: PathBuf,
         /// The family record, as a JSON file.
@@ -51,10 +61,14 @@ enum Command {
         json: bool,
     },
     /// Compare two versions of a policy over a population: what changes, how, and why.
-    #[command(after_help = "Example:\n  earlyhelp diff old.policy new.policy --records policies/examples/families-1000.jsonl --format markdown")]
+    #[command(
+        after_help = "Example:\n  earlyhelp diff old.policy new.policy --records policies/examples/families-1000.jsonl --format markdown"
+    )]
     Diff(diff::Args),
     /// Write synthetic families in the reference record shape, as JSON Lines.
-    #[command(after_help = "Example:\n  earlyhelp synth --families 100000 --seed 7 > families.jsonl")]
+    #[command(
+        after_help = "Example:\n  earlyhelp synth --families 100000 --seed 7 > families.jsonl"
+    )]
     Synth {
         /// How many families.
         #[arg(long, default_value_t = 1000)]
@@ -75,9 +89,18 @@ fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Eval(args) => eval::run(&args),
-        Command::Explain { policy, record, as_at, json } => explain(&policy, &record, as_at, json),
+        Command::Explain {
+            policy,
+            record,
+            as_at,
+            json,
+        } => explain(&policy, &record, as_at, json),
         Command::Diff(args) => diff::run(&args),
-        Command::Synth { families, seed, missing } => synth(families, seed, missing),
+        Command::Synth {
+            families,
+            seed,
+            missing,
+        } => synth(families, seed, missing),
     }
 }
 
@@ -92,8 +115,15 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
     }
 }
 
-fn explain(policy: &Path, record: &Path, as_at: Option<earlyhelp::NaiveDate>, json: bool) -> ExitCode {
-    let Some(policy) = load(policy) else { return ExitCode::from(2) };
+fn explain(
+    policy: &Path,
+    record: &Path,
+    as_at: Option<earlyhelp::NaiveDate>,
+    json: bool,
+) -> ExitCode {
+    let Some(policy) = load(policy) else {
+        return ExitCode::from(2);
+    };
     let text = match std::fs::read_to_string(record) {
         Ok(t) => t,
         Err(e) => {
@@ -101,7 +131,10 @@ fn explain(policy: &Path, record: &Path, as_at: Option<earlyhelp::NaiveDate>, js
             return ExitCode::from(2);
         }
     };
-    let options = earlyhelp::Options { as_at, explain: true };
+    let options = earlyhelp::Options {
+        as_at,
+        explain: true,
+    };
     match policy.evaluate_json(&text, &options) {
         Ok(d) => {
             let explanation = d.explanation();
@@ -122,14 +155,20 @@ fn explain(policy: &Path, record: &Path, as_at: Option<earlyhelp::NaiveDate>, js
 
 fn synth(families: u64, seed: u64, missing: Option<f64>) -> ExitCode {
     let defaults = earlyhelp_synth::Options::default();
-    let options = earlyhelp_synth::Options { families, seed, missing: missing.unwrap_or(defaults.missing) };
+    let options = earlyhelp_synth::Options {
+        families,
+        seed,
+        missing: missing.unwrap_or(defaults.missing),
+    };
     if !(0.0..=1.0).contains(&options.missing) {
         eprintln!("error: --missing must be between 0 and 1");
         return ExitCode::from(2);
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match earlyhelp_synth::write_jsonl(&options, &mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+    match earlyhelp_synth::write_jsonl(&options, &mut out)
+        .and_then(|()| std::io::Write::flush(&mut out))
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
@@ -143,7 +182,12 @@ fn synth(families: u64, seed: u64, missing: Option<f64>) -> ExitCode {
 pub(crate) fn policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(path: &Path, out: &mut Vec<PathBuf>) {
         if path.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect();
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
             entries.sort();
             for e in entries {
                 if e.is_dir() || e.extension().is_some_and(|x| x == "policy") {

@@ -117,11 +117,18 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
             let d = d.normalize();
             match ty {
                 Type::Percent => format!("{d}%"),
-                Type::Money => format!("£{}", d.round_dp(2)),
+                Type::Money => money(d),
                 _ => d.to_string(),
             }
         }
-        Value::Range { lo, hi, .. } => format!("{lo}–{hi}"),
+        Value::Range { lo, hi, .. } => match ty {
+            Type::Level(_) => format!(
+                "between {} and {}",
+                symbol(program, ty, *lo).unwrap_or_default(),
+                symbol(program, ty, *hi).unwrap_or_default()
+            ),
+            _ => format!("{lo}–{hi}"),
+        },
         Value::Text(t) => format!("\"{t}\""),
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::Duration(d) => d.to_string(),
@@ -134,7 +141,7 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
             .needs
             .get(*n as usize)
             .map_or_else(String::new, |n| n.id.to_string()),
-        Value::Record(r) => element_name(program, &Value::Record(r.clone())),
+        Value::Record(r) => element_name(program, &Value::Record(r.clone()), ty),
         Value::List(l) => {
             let elem = ty.element().cloned().unwrap_or(Type::Error);
             let shown: Vec<String> = l
@@ -153,7 +160,25 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
     }
 }
 
-fn symbol(program: &Program, ty: &Type, i: u32) -> Option<String> {
+/// `£16,190.00`.
+fn money(d: rust_decimal::Decimal) -> String {
+    let text = format!("{:.2}", d.round_dp(2));
+    let (sign, text) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |t| ("-", t));
+    let (whole, pence) = text.split_once('.').unwrap_or((text, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}£{grouped}.{pence}")
+}
+
+/// An enum value or level as its id (`child_in_need`).
+pub(crate) fn symbol(program: &Program, ty: &Type, i: u32) -> Option<String> {
     let def = match ty {
         Type::Enum(e) => program.enums.get(*e as usize),
         Type::Level(s) => program.scales.get(*s as usize),
@@ -164,7 +189,7 @@ fn symbol(program: &Program, ty: &Type, i: u32) -> Option<String> {
 }
 
 /// How a quantifier names the element it looked at: a record's `id` if it has one, else its path.
-pub(crate) fn element_name(program: &Program, v: &Value) -> String {
+pub(crate) fn element_name(program: &Program, v: &Value, ty: &Type) -> String {
     match v {
         Value::Record(r) => {
             let id_slot = program
@@ -176,7 +201,7 @@ pub(crate) fn element_name(program: &Program, v: &Value) -> String {
                 _ => r.path.to_string(),
             }
         }
-        other => show(program, other, &Type::Error),
+        other => show(program, other, ty),
     }
 }
 

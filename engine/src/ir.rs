@@ -298,7 +298,10 @@ pub(crate) enum Node {
         otherwise: Box<Expr>,
     },
     Otherwise(Box<Expr>, Box<Expr>),
-    Highest(u32),
+    /// `highest level met`, over the indicators' scale.
+    Highest,
+    /// The date the policy is applied at.
+    AsAt,
     MetGroups,
     MetNeeds,
     AllGroups,

@@ -91,7 +91,8 @@ fn children(node: &mut Node) -> Vec<&mut Expr> {
         | Node::Need(_)
         | Node::Group(_)
         | Node::Decision(_)
-        | Node::Highest(_)
+        | Node::Highest
+        | Node::AsAt
         | Node::MetGroups
         | Node::MetNeeds
         | Node::AllGroups

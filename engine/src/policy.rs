@@ -404,7 +404,7 @@ impl Policy {
             None => self.default_as_at(&input)?,
         };
         let params = self.params_at(as_at)?;
-        let mut ev = Eval::new(program, input, params, tracer);
+        let mut ev = Eval::new(program, input, params, tracer).with_as_at(as_at);
         let mut outputs = Map::new();
         let mut missing = Vec::new();
         let mut reasons = Vec::new();
@@ -623,30 +623,55 @@ pub(crate) fn to_json(program: &Program, v: &Value, ty: &Type) -> Json {
     }
 }
 
+/// A decision's value for the English explanation: levels by their labels, and a list's
+/// undetermined elements named with what would settle them.
 fn shown_decision(program: &Program, v: &Value, ty: &Type) -> String {
     match v {
         Value::Bool(true) => "YES".into(),
         Value::Bool(false) => "NO".into(),
         Value::Unknown(_) | Value::Range { .. } => {
+            let range = matches!(v, Value::Range { .. })
+                .then(|| format!(" — {}", explain::show(program, v, ty)));
             let missing = explain::missing_of(v);
-            if missing.is_empty() {
-                "UNDETERMINED".into()
+            let missing = if missing.is_empty() {
+                String::new()
             } else {
-                format!("UNDETERMINED (missing: {})", missing.join(", "))
-            }
+                format!(" (missing: {})", missing.join(", "))
+            };
+            format!("UNDETERMINED{}{missing}", range.unwrap_or_default())
         }
-        Value::List(_) => {
-            let items = to_json(program, v, ty);
-            let names: Vec<String> = items.as_array().map_or_else(Vec::new, |a| {
-                a.iter()
-                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                    .collect()
-            });
-            if names.is_empty() {
-                "none".into()
-            } else {
-                names.join(", ")
+        Value::Symbol(i) => {
+            let label = match ty {
+                Type::Level(s) => program
+                    .scales
+                    .get(*s as usize)
+                    .and_then(|d| d.labels.get(*i as usize).cloned().flatten()),
+                _ => None,
+            };
+            label.unwrap_or_else(|| explain::show(program, v, ty))
+        }
+        Value::List(l) => {
+            let elem = ty.element().cloned().unwrap_or(Type::Error);
+            let (mut certain, mut maybe) = (Vec::new(), Vec::new());
+            for (i, item) in l.items.iter().enumerate() {
+                let name = explain::show(program, item, &elem);
+                match l.maybe.as_ref().and_then(|m| m.get(i).cloned().flatten()) {
+                    None => certain.push(name),
+                    Some(m) => maybe.push(format!(
+                        "{name} (missing: {})",
+                        explain::missing_of(&Value::Unknown(m)).join(", ")
+                    )),
+                }
             }
+            let mut text = if certain.is_empty() {
+                "none".to_string()
+            } else {
+                certain.join(", ")
+            };
+            if !maybe.is_empty() {
+                text.push_str(&format!("; undetermined: {}", maybe.join("; ")));
+            }
+            text
         }
         other => explain::show(program, other, ty),
     }

@@ -161,7 +161,7 @@ impl fmt::Display for Duration {
         let unit =
             |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         match (self.months, self.days) {
-            (m, 0) if m % 12 == 0 && m > 0 => f.write_str(&unit(m / 12, "year", "years")),
+            (m, 0) if m % 12 == 0 && m >= 24 => f.write_str(&unit(m / 12, "year", "years")),
             (m, 0) => f.write_str(&unit(m, "month", "months")),
             (0, d) if d % 7 == 0 && d > 0 => f.write_str(&unit(d / 7, "week", "weeks")),
             (0, d) => f.write_str(&unit(d, "day", "days")),
@@ -298,16 +298,27 @@ pub(crate) fn years_between(from: NaiveDate, to: NaiveDate) -> i64 {
 }
 
 /// Completed months from `from` to `to`: the largest n with `from + n months <= to`, month
-/// arithmetic clamped to month ends (31 January + 1 month = 28 or 29 February).
+/// arithmetic clamped to month ends (31 January + 1 month = 28 or 29 February). Negative when
+/// `to` is earlier: then `from − |n| months <= to`, so the count rounds down, not towards zero.
 pub(crate) fn months_between(from: NaiveDate, to: NaiveDate) -> i64 {
-    let sign = if to >= from { 1 } else { -1 };
-    let (a, b) = if sign > 0 { (from, to) } else { (to, from) };
-    let mut months = (i64::from(b.year()) - i64::from(a.year())) * 12 + i64::from(b.month())
-        - i64::from(a.month());
-    while months > 0 && add_months(a, months as u32).is_none_or(|d| d > b) {
-        months -= 1;
+    let shifted = |n: i64| -> Option<NaiveDate> {
+        let m = Months::new(u32::try_from(n.unsigned_abs()).ok()?);
+        if n >= 0 {
+            from.checked_add_months(m)
+        } else {
+            from.checked_sub_months(m)
+        }
+    };
+    // Start from the calendar-month difference and step to the largest n that fits.
+    let mut n = (i64::from(to.year()) - i64::from(from.year())) * 12 + i64::from(to.month())
+        - i64::from(from.month());
+    while n > -1_000_000 && shifted(n).is_none_or(|d| d > to) {
+        n -= 1;
     }
-    sign * months
+    while n < 1_000_000 && shifted(n + 1).is_some_and(|d| d <= to) {
+        n += 1;
+    }
+    n
 }
 
 pub(crate) fn add_months(d: NaiveDate, months: u32) -> Option<NaiveDate> {
@@ -377,6 +388,8 @@ mod tests {
         assert_eq!(months_between(d("2023-01-31"), d("2023-02-27")), 0);
         assert_eq!(months_between(d("2023-01-31"), d("2023-02-28")), 1);
         assert_eq!(months_between(d("2024-02-29"), d("2023-02-28")), -12);
+        assert_eq!(months_between(d("2024-03-15"), d("2024-03-10")), -1);
+        assert_eq!(months_between(d("2024-03-15"), d("2023-02-20")), -13);
         let twelve = Duration {
             months: 12,
             days: 0,

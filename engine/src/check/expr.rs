@@ -237,7 +237,11 @@ impl Checker<'_> {
                 let l = self.expr(file, list, scope, None);
                 let Some(elem) = l.ty.element().cloned() else {
                     let msg = format!("`where` filters a list, but this is {}", self.show(&l.ty));
-                    self.error(l.loc, msg);
+                    let help = matches!(l.node, Node::Aggregate { .. }).then(|| {
+                        "to count the elements that match, write `count of x in xs where …`"
+                            .to_string()
+                    });
+                    self.error(l.loc, msg).help = help;
                     return mk(Node::Const(Value::unknown()), Type::Error, loc);
                 };
                 let slot = scope.bind("it", elem);
@@ -373,7 +377,7 @@ impl Checker<'_> {
                     );
                 }
                 self.depend_on_all_needs(loc);
-                mk(Node::Highest(i), Type::Level(i), loc)
+                mk(Node::Highest, Type::Level(i), loc)
             }
             ExprKind::Met(kind) => {
                 self.depend_on_all_needs(loc);
@@ -657,6 +661,7 @@ impl Checker<'_> {
             };
         }
         match n {
+            "as_at" => return mk(Node::AsAt, Type::Date, loc),
             "groups" => {
                 self.depend_on_all_needs(loc);
                 return mk(

@@ -122,6 +122,7 @@ pub(crate) struct Checker<'a> {
     def_locs: HashMap<Def, Loc>,
     /// Checked definitions by declaration index (they are checked on demand, in any order).
     lets_out: Vec<Option<Let>>,
+    need_levels: Vec<Option<u32>>,
     fns_out: Vec<Option<Function>>,
     decisions_out: Vec<Option<DecisionDef>>,
 }
@@ -153,6 +154,7 @@ impl<'a> Checker<'a> {
             used_types: Default::default(),
             def_locs: HashMap::new(),
             lets_out: Vec::new(),
+            need_levels: Vec::new(),
             fns_out: Vec::new(),
             decisions_out: Vec::new(),
         }
@@ -235,6 +237,12 @@ impl<'a> Checker<'a> {
         self.resolve_records(modules);
         self.check_params(modules);
         self.check_header(modules);
+        // Levels first: lets and fns may ask for `n.level`.
+        let syntax = self.need_syntax.clone();
+        self.need_levels = syntax
+            .iter()
+            .map(|(file, n)| n.level.as_ref().and_then(|l| self.need_level(*file, l)))
+            .collect();
         for i in 0..self.let_syntax.len() {
             self.let_type(i as u32);
         }
@@ -898,7 +906,7 @@ impl<'a> Checker<'a> {
                 );
             }
             self.current = outer;
-            let level = n.level.as_ref().and_then(|l| self.need_level(*file, l));
+            let level = self.need_levels.get(i as usize).copied().flatten();
             self.program.needs.push(Need {
                 id: Arc::from(n.id.name.as_str()),
                 label: n.label.value.clone(),

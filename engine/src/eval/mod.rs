@@ -78,6 +78,8 @@ pub(crate) struct Eval<'p, T: Tracer> {
     decisions: Vec<Option<(Value, Vec<Step>)>>,
     stack: Vec<Value>,
     base: usize,
+    /// The date the policy is applied at (`as_at` in expressions).
+    as_at: Option<chrono::NaiveDate>,
     pub(crate) tracer: T,
 }
 
@@ -93,8 +95,15 @@ impl<'p, T: Tracer> Eval<'p, T> {
             decisions: vec![None; program.decisions.len()],
             stack: Vec::with_capacity(32),
             base: 0,
+            as_at: None,
             tracer,
         }
+    }
+
+    /// Sets the as-at date that `as_at` in expressions reads.
+    pub(crate) fn with_as_at(mut self, as_at: chrono::NaiveDate) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 
     /// Evaluates `e` in a fresh frame of `locals` slots.
@@ -444,7 +453,8 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 Value::Unknown(_) | Value::Range { .. } => self.eval(d),
                 v => v,
             },
-            Node::Highest(scale) => self.highest(*scale),
+            Node::Highest => self.highest(),
+            Node::AsAt => self.as_at.map_or_else(Value::unknown, Value::Date),
             Node::MetGroups => {
                 let values: Vec<Value> = (0..self.program.groups.len() as u32)
                     .map(|g| self.group(g))
@@ -585,7 +595,11 @@ impl<'p, T: Tracer> Eval<'p, T> {
             if T::ON {
                 let step = Step {
                     loc: e.loc,
-                    element: Some(crate::explain::element_name(self.program, item)),
+                    element: Some(crate::explain::element_name(
+                        self.program,
+                        item,
+                        list.ty.element().unwrap_or(&Type::Error),
+                    )),
                     value: t.clone(),
                     ty: Type::Bool,
                     detail: None,
@@ -687,6 +701,9 @@ impl<'p, T: Tracer> Eval<'p, T> {
         if !matches!(missing, Missing::None) || picked.iter().any(Value::is_unknown) {
             return Value::Unknown(missing.settled());
         }
+        if agg != Agg::Sum && picked.iter().any(|v| matches!(v, Value::Range { .. })) {
+            return bounded_extreme(agg, &picked);
+        }
         match agg {
             Agg::Sum => {
                 let mut total = Decimal::ZERO;
@@ -718,9 +735,10 @@ impl<'p, T: Tracer> Eval<'p, T> {
         }
     }
 
-    fn highest(&mut self, scale: u32) -> Value {
+    /// The highest level among indicators known met; while an undetermined indicator could
+    /// raise it, a range from that level to the highest it could reach.
+    fn highest(&mut self) -> Value {
         let program = self.program;
-        let _ = scale;
         let mut known: u32 = 0;
         let mut open: Vec<(u32, Missing)> = Vec::new();
         for (i, n) in program.needs.iter().enumerate() {
@@ -731,18 +749,20 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 _ => {}
             }
         }
+        let mut reach = known;
         let mut missing = Missing::None;
-        for (level, m) in open {
-            if level > known {
-                missing = missing.union(&m);
-                if matches!(missing, Missing::None) {
-                    missing = Missing::Set(Arc::new(Vec::new()));
-                }
-            }
+        for (level, m) in open.into_iter().filter(|(level, _)| *level > known) {
+            reach = reach.max(level);
+            missing = missing.union(&m);
         }
-        match missing {
-            Missing::None => Value::Symbol(known),
-            m => Value::Unknown(m.settled()),
+        if reach == known {
+            Value::Symbol(known)
+        } else {
+            Value::Range {
+                lo: known,
+                hi: reach,
+                missing: missing.settled(),
+            }
         }
     }
 
@@ -871,8 +891,10 @@ pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> Value {
         (Value::Unknown(x), Value::Unknown(y)) => Value::Unknown(x.union(y)),
         (Value::Unknown(x), _) | (_, Value::Unknown(x)) => Value::Unknown(x.clone().settled()),
         (Value::Range { lo, hi, missing }, other) | (other, Value::Range { lo, hi, missing }) => {
-            let Value::Num(n) = other else {
-                return Value::Unknown(missing.clone());
+            let n = match other {
+                Value::Num(n) => n,
+                Value::Symbol(s) => &Decimal::from(*s),
+                _ => return Value::Unknown(missing.clone()),
             };
             let flip = matches!(b, Value::Range { .. }) && !matches!(a, Value::Range { .. });
             let at = |k: u32| {
@@ -961,5 +983,45 @@ fn builtin_call(b: Builtin, args: &[Value]) -> Value {
             }
             Value::Unknown(m.settled())
         }
+    }
+}
+
+/// `min of` / `max of` over values some of which are only known to lie in a range (an unsettled
+/// count or level): the extreme of the lower bounds and of the upper bounds; known if they meet.
+fn bounded_extreme(agg: Agg, values: &[Value]) -> Value {
+    let mut bounds: Option<(u32, u32)> = None;
+    let mut missing = Missing::None;
+    let mut symbols = false;
+    for v in values {
+        let (lo, hi) = match v {
+            Value::Range { lo, hi, missing: m } => {
+                missing = missing.union(m);
+                (*lo, *hi)
+            }
+            Value::Symbol(s) => {
+                symbols = true;
+                (*s, *s)
+            }
+            Value::Num(n) => match u32::try_from(*n) {
+                Ok(k) if Decimal::from(k) == *n => (k, k),
+                _ => return Value::Unknown(missing.settled()),
+            },
+            other => return Value::Unknown(other.missing().settled()),
+        };
+        bounds = Some(match (bounds, agg) {
+            (None, _) => (lo, hi),
+            (Some((a, b)), Agg::Min) => (a.min(lo), b.min(hi)),
+            (Some((a, b)), _) => (a.max(lo), b.max(hi)),
+        });
+    }
+    match bounds {
+        Some((lo, hi)) if lo == hi && symbols => Value::Symbol(lo),
+        Some((lo, hi)) if lo == hi => Value::Num(Decimal::from(lo)),
+        Some((lo, hi)) => Value::Range {
+            lo,
+            hi,
+            missing: missing.settled(),
+        },
+        None => Value::unknown(),
     }
 }
