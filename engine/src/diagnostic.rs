@@ -6,14 +6,18 @@ use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// How serious a diagnostic is: an error stops the policy loading; a warning does not.
 pub enum Severity {
+    /// The policy does not load.
     Error,
+    /// The policy loads, but something looks wrong.
     Warning,
 }
 
 /// One finding about a policy file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
     /// One line saying what is wrong.
     pub message: String,
@@ -21,9 +25,11 @@ pub struct Diagnostic {
     pub file: String,
     /// 1-based line and column (in characters) of the start of the offending text.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
     /// 1-based line and column just past its end.
     pub end_line: usize,
+    /// 1-based column just past the end, in characters.
     pub end_column: usize,
     /// A short note under the caret.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,6 +43,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Whether this stops the policy loading.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -178,6 +185,7 @@ pub(crate) fn render(finding: &Finding, files: &[SourceFile]) -> Diagnostic {
 /// Why a policy did not load: every diagnostic found (errors first, in source order).
 #[derive(Clone, Debug)]
 pub struct LoadError {
+    /// Every diagnostic, errors first.
     pub diagnostics: Vec<Diagnostic>,
 }
 

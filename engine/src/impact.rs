@@ -22,7 +22,9 @@ pub struct Impact {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+/// How one decision changed between the two policies.
 pub struct DecisionImpact {
+    /// The decision's name.
     pub name: String,
     /// Records whose value changed.
     pub changed: usize,
@@ -31,10 +33,13 @@ pub struct DecisionImpact {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+/// Records whose value of a decision went from one value to another.
 pub struct Transition {
     /// The value as JSON text (`true`, `null`, `["education"]`).
     pub from: String,
+    /// The new value, as JSON text.
     pub to: String,
+    /// How many records.
     pub count: usize,
     /// Up to five record ids with this change.
     pub examples: Vec<String>,

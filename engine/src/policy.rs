@@ -42,7 +42,9 @@ pub struct Options {
 /// A decision's name and the type of value it gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecisionInfo {
+    /// The decision's name, as written after `decision`.
     pub name: String,
+    /// Its plain-English label.
     pub label: Option<String>,
     /// `bool`, `number`, `percent`, `money`, `text`, `date`, `duration`, an enum or scale name,
     /// or `list of …`.
@@ -60,6 +62,7 @@ pub struct RecordError {
     pub id: Option<String>,
     /// The path of the offending field, e.g. `members[2].date_of_birth`.
     pub path: Option<String>,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 

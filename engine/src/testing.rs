@@ -14,6 +14,7 @@ use std::fmt;
 /// The outcome of one test block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestResult {
+    /// The test's name, as written after `test`.
     pub name: String,
     /// `file:line` of the test block.
     pub location: String,
@@ -26,6 +27,7 @@ pub struct TestResult {
 }
 
 impl TestResult {
+    /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }
@@ -34,14 +36,18 @@ impl TestResult {
 /// The outcome of running a policy's tests.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestReport {
+    /// The file the tests came from.
     pub policy: String,
+    /// One result per test block, in file order.
     pub results: Vec<TestResult>,
 }
 
 impl TestReport {
+    /// Tests that passed.
     pub fn passed(&self) -> usize {
         self.results.iter().filter(|r| r.passed()).count()
     }
+    /// Tests that failed.
     pub fn failed(&self) -> usize {
         self.results.len() - self.passed()
     }
@@ -354,13 +360,16 @@ enum Seg {
 /// Which outcomes of each need, group and decision some test has seen — and which none has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Coverage {
+    /// One item per need, group and decision.
     pub items: Vec<CoverageItem>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// The outcomes of one need, group or decision seen, and not seen, by the tests.
 pub struct CoverageItem {
     /// `need`, `group` or `decision`.
     pub kind: &'static str,
+    /// Its id or name.
     pub id: String,
     /// Outcomes some test saw (`met`, `not met`, `undetermined`; for decisions their values).
     pub seen: Vec<String>,
