@@ -329,9 +329,13 @@ fn read_records<W: Write>(
             break;
         }
         line_no += 1;
-        let line = String::from_utf8_lossy(&buf)
-            .trim_end_matches(['\n', '\r'])
-            .to_string();
+        let line = match std::str::from_utf8(&buf) {
+            Ok(text) => text.trim_end_matches(['\n', '\r']).to_string(),
+            // Not UTF-8: evaluated as it reads, so the row reports the record, not the reader.
+            Err(_) => String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .to_string(),
+        };
         if line_no == 1 && starts_document(&line) {
             // The first line is not a whole record: read the document whole.
             let mut rest = String::new();

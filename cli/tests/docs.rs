@@ -29,9 +29,17 @@ fn examples(markdown: &str) -> Vec<Example> {
         }
         if let Some(command) = line.strip_prefix("$ earlyhelp ") {
             let args = command.split_whitespace().map(String::from).collect();
-            out.push(Example { line: n + 1, args, expected: Vec::new(), exit: 0 });
+            out.push(Example {
+                line: n + 1,
+                args,
+                expected: Vec::new(),
+                exit: 0,
+            });
         } else if let Some(example) = out.last_mut() {
-            match line.strip_prefix("[exit: ").and_then(|l| l.strip_suffix(']')) {
+            match line
+                .strip_prefix("[exit: ")
+                .and_then(|l| l.strip_suffix(']'))
+            {
                 Some(code) => example.exit = code.parse().expect("exit status is a number"),
                 None => example.expected.push(line.to_string()),
             }
@@ -44,7 +52,9 @@ fn examples(markdown: &str) -> Vec<Example> {
 fn matches(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split("[..]");
     let first = parts.next().unwrap_or("");
-    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
     let parts: Vec<&str> = parts.collect();
     for (i, part) in parts.iter().enumerate() {
         if i + 1 == parts.len() {
@@ -62,7 +72,11 @@ fn matches(pattern: &str, text: &str) -> bool {
 fn every_example_in_the_cli_docs_runs_as_shown() {
     let doc = std::fs::read_to_string(repo().join("docs/cli.md")).expect("docs/cli.md");
     let all = examples(&doc);
-    assert!(all.len() >= 12, "the page has its examples ({} found)", all.len());
+    assert!(
+        all.len() >= 12,
+        "the page has its examples ({} found)",
+        all.len()
+    );
     let mut failures = Vec::new();
     for ex in &all {
         let output = Command::new(env!("CARGO_BIN_EXE_earlyhelp"))
@@ -70,7 +84,11 @@ fn every_example_in_the_cli_docs_runs_as_shown() {
             .current_dir(repo())
             .output()
             .expect("runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         let got: Vec<&str> = text.lines().collect();
         let mut expected: Vec<&str> = ex.expected.iter().map(String::as_str).collect();
         while expected.last() == Some(&"") {
@@ -80,7 +98,8 @@ fn every_example_in_the_cli_docs_runs_as_shown() {
         while got.last() == Some(&"") {
             got.pop();
         }
-        let same = got.len() == expected.len() && got.iter().zip(&expected).all(|(g, e)| matches(e, g));
+        let same =
+            got.len() == expected.len() && got.iter().zip(&expected).all(|(g, e)| matches(e, g));
         let code = output.status.code().unwrap_or(-1);
         if !same || code != ex.exit {
             failures.push(format!(

@@ -179,6 +179,9 @@ pub(crate) struct Program {
     pub decisions: Vec<DecisionDef>,
     /// The scale that `level` lines of indicators refer to.
     pub need_scale: Option<u32>,
+    /// Per record type, per field: whether the policy reads it (or must check it, being
+    /// `required`). Unread fields are skipped when records are decoded.
+    pub read: Vec<Vec<bool>>,
     /// The header's `as_at` expression (over the input), if any.
     pub as_at: Option<(Expr, u32)>,
 }

@@ -7,6 +7,7 @@ use crate::ir::*;
 use crate::value::Value;
 
 pub(crate) fn lower(program: &mut Program) {
+    program.read = read_set(program);
     let constants: Vec<Option<Value>> = program
         .params
         .iter()
@@ -42,6 +43,19 @@ fn fold(e: &mut Expr, constants: &[Option<Value>]) {
             if let Some(Some(v)) = constants.get(*i as usize) {
                 e.node = Node::Const(v.clone());
             }
+        }
+        // A list written out of constants (`in [alcohol, drugs, both]`) is built once, here.
+        Node::List(items) if items.iter().all(|x| matches!(x.node, Node::Const(_))) => {
+            let values = items
+                .iter()
+                .filter_map(|x| match &x.node {
+                    Node::Const(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            e.node = Node::Const(Value::List(std::sync::Arc::new(
+                crate::value::List::certain(values),
+            )));
         }
         // `when <constant> then a else b`: keep only the branch that is taken.
         Node::When { arms, otherwise } => {
@@ -153,4 +167,44 @@ fn children(node: &mut Node) -> Vec<&mut Expr> {
             v
         }
     }
+}
+
+/// Which fields of each record type the policy reads. Required fields count as read: a record
+/// without them is rejected whether or not a rule looks. `id` counts too: explanations name
+/// elements by it.
+fn read_set(program: &mut Program) -> Vec<Vec<bool>> {
+    let mut read: Vec<Vec<bool>> = program
+        .records
+        .iter()
+        .map(|r| {
+            r.fields
+                .iter()
+                .map(|f| f.required || &*f.name == "id")
+                .collect()
+        })
+        .collect();
+    let mut stack: Vec<&mut Expr> = Vec::new();
+    stack.extend(program.lets.iter_mut().map(|l| &mut l.value));
+    stack.extend(program.functions.iter_mut().map(|f| &mut f.body));
+    stack.extend(program.needs.iter_mut().map(|n| &mut n.when));
+    stack.extend(program.decisions.iter_mut().map(|d| &mut d.value));
+    stack.extend(program.as_at.iter_mut().map(|(e, _)| e));
+    while let Some(e) = stack.pop() {
+        let field = match &e.node {
+            Node::Field { base, index, .. } => match &base.ty {
+                Type::Record(r) => Some((*r, *index)),
+                _ => None,
+            },
+            Node::Project { base, index, .. } => match base.ty.element() {
+                Some(Type::Record(r)) => Some((*r, *index)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(slot) = field.and_then(|(r, i)| read.get_mut(r as usize)?.get_mut(i as usize)) {
+            *slot = true;
+        }
+        stack.extend(children(&mut e.node));
+    }
+    read
 }

@@ -350,15 +350,50 @@ impl Policy {
 
     /// Evaluates one record.
     pub fn evaluate_with(&self, record: &Json, options: &Options) -> Result<Decision, RecordError> {
-        let id = record_id(record);
+        self.guarded(
+            options,
+            || record_id(record),
+            |program, input| record::decode_json(program, record, input),
+        )
+    }
+
+    /// Evaluates one record given as JSON text, decoding only what the policy reads.
+    pub fn evaluate_json(&self, text: &str, options: &Options) -> Result<Decision, RecordError> {
+        // The id of a record that fails is looked up only then, so the common path parses once.
+        let id = || {
+            serde_json::from_str::<Json>(text)
+                .ok()
+                .as_ref()
+                .and_then(record_id)
+        };
+        self.guarded(options, id, |program, input| {
+            record::decode_text(program, text, input)
+        })
+    }
+
+    /// Decodes and evaluates, turning any panic into an error for this record: no panic crosses
+    /// the library boundary.
+    fn guarded(
+        &self,
+        options: &Options,
+        id: impl FnOnce() -> Option<String>,
+        decode: impl FnOnce(&Program, u32) -> Result<record::Input, RecordError>,
+    ) -> Result<Decision, RecordError> {
+        let program = &self.inner.program;
         let run = || {
+            let Some((_, record_type)) = program.input.clone() else {
+                return Err(RecordError::new(
+                    None,
+                    "the policy declares no input".into(),
+                ));
+            };
+            let input = decode(program, record_type)?;
             if options.explain {
-                self.run(record, options, Trace::default())
+                self.run(input, options, Trace::default())
             } else {
-                self.run(record, options, NoTrace)
+                self.run(input, options, NoTrace)
             }
         };
-        // No panic crosses the library boundary: a bug becomes an error for this record.
         let result =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
                 Err(RecordError::new(
@@ -367,41 +402,19 @@ impl Policy {
                 ))
             });
         result.map_err(|mut e| {
-            e.id = id;
+            e.id = id();
             e
         })
     }
 
-    /// Evaluates one record given as JSON text.
-    pub fn evaluate_json(&self, text: &str, options: &Options) -> Result<Decision, RecordError> {
-        let record: Json = serde_json::from_str(text).map_err(|e| {
-            RecordError::new(
-                None,
-                format!(
-                    "not valid JSON ({} at line {} column {})",
-                    json_error_kind(&e),
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        self.evaluate_with(&record, options)
-    }
-
     fn run<T: Tracer>(
         &self,
-        json: &Json,
+        decoded: record::Input,
         options: &Options,
         tracer: T,
     ) -> Result<Decision, RecordError> {
         let program = &self.inner.program;
-        let Some((_, record_type)) = program.input.clone() else {
-            return Err(RecordError::new(
-                None,
-                "the policy declares no input".into(),
-            ));
-        };
-        let input = record::decode_input(program, json, record_type)?;
+        let record::Input { value: input, id } = decoded;
         let as_at = match options.as_at {
             Some(d) => d,
             None => self.default_as_at(&input)?,
@@ -477,7 +490,7 @@ impl Policy {
             }
         });
         Ok(Decision {
-            id: record_id(json),
+            id,
             outputs,
             missing: missing.iter().map(|k| render_path(k)).collect(),
             as_at,
@@ -573,15 +586,6 @@ pub(crate) fn record_id(json: &Json) -> Option<String> {
         Json::String(s) => Some(s.clone()),
         Json::Number(n) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-fn json_error_kind(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Eof => "it ends too soon",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Data => "unexpected data",
-        serde_json::error::Category::Io => "read error",
     }
 }
 

@@ -274,8 +274,10 @@ impl<'p, T: Tracer> Eval<'p, T> {
             }
             Node::Call { function, args } => self.call(e, *function, args),
             Node::Builtin { builtin, args } => {
-                let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-                builtin_call(*builtin, &vals)
+                // Every built-in takes two dates (the checker saw to it): no list needed.
+                let first = args.first().map_or_else(Value::unknown, |a| self.eval(a));
+                let second = args.get(1).map_or_else(Value::unknown, |a| self.eval(a));
+                builtin_call(*builtin, &[first, second])
             }
             Node::List(items) => {
                 let vals: Vec<Value> = items.iter().map(|x| self.eval(x)).collect();
@@ -539,10 +541,13 @@ impl<'p, T: Tracer> Eval<'p, T> {
         let Some(f) = program.functions.get(function as usize) else {
             return Value::unknown();
         };
-        let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        // Arguments go straight into the callee's frame, above the caller's.
         let (saved_base, saved_len) = (self.base, self.stack.len());
+        for a in args {
+            let v = self.eval(a);
+            self.stack.push(v);
+        }
         self.base = saved_len;
-        self.stack.extend(vals);
         self.stack.resize(
             saved_len + (f.locals as usize).max(args.len()),
             Value::unknown(),

@@ -1,117 +1,547 @@
-//! Reading a JSON record into runtime values, guided by the record types the policy declares.
-//! Fields the policy does not declare are ignored; a declared field of the wrong JSON type is an
-//! error naming its path and the JSON type found — never its content, which is personal data.
+//! Reading a record into runtime values, guided by the record types the policy declares.
+//!
+//! One streaming decoder serves JSON text and already-parsed JSON alike (both are serde
+//! deserializers): no intermediate tree is built, and fields the policy never reads are skipped
+//! without being decoded. A field the policy reads (or a `required` one) must have its declared
+//! type: otherwise the record is rejected with an error naming the path and the JSON type found —
+//! never the content, which is personal data.
 
 use crate::ir::{Program, Type};
 use crate::value::{
-    field_path, index_path, parse_date, parse_decimal, Missing, Path, Record, Value,
+    field_path, index_path, parse_date, parse_decimal, List, Missing, Path, Record, Value,
 };
 use crate::RecordError;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
 use std::sync::Arc;
 
-pub(crate) fn decode_input(
+/// The decoded input and its top-level `id` (kept for the output row even if undeclared).
+pub(crate) struct Input {
+    pub value: Value,
+    pub id: Option<String>,
+}
+
+/// Decodes JSON text.
+pub(crate) fn decode_text(
+    program: &Program,
+    text: &str,
+    record: u32,
+) -> Result<Input, RecordError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let cx = Context {
+        program,
+        error: RefCell::new(None),
+    };
+    let result = RecordSeed {
+        cx: &cx,
+        record,
+        path: crate::value::root_path(),
+        top: true,
+    }
+    .deserialize(&mut de);
+    let result = result.and_then(|input| de.end().map(|()| input));
+    finish(
+        &cx,
+        result.map_err(|e| (json_error_kind(&e), e.line(), e.column())),
+    )
+}
+
+/// Decodes an already-parsed JSON value.
+pub(crate) fn decode_json(
     program: &Program,
     json: &Json,
     record: u32,
-) -> Result<Value, RecordError> {
-    let Json::Object(_) = json else {
-        return Err(RecordError::new(
-            None,
-            format!(
-                "the record is not a JSON object (found {})",
-                json_type(json)
-            ),
-        ));
+) -> Result<Input, RecordError> {
+    let cx = Context {
+        program,
+        error: RefCell::new(None),
     };
-    decode_record(program, json, record, crate::value::root_path())
+    let result = RecordSeed {
+        cx: &cx,
+        record,
+        path: crate::value::root_path(),
+        top: true,
+    }
+    .deserialize(json);
+    finish(&cx, result.map_err(|_| ("unexpected data", 0, 0)))
 }
 
-fn decode_record(
-    program: &Program,
-    json: &Json,
+fn finish(
+    cx: &Context<'_>,
+    result: Result<Input, (&'static str, usize, usize)>,
+) -> Result<Input, RecordError> {
+    match result {
+        Ok(input) => Ok(input),
+        Err((kind, line, column)) => Err(cx.error.borrow_mut().take().unwrap_or_else(|| {
+            RecordError::new(
+                None,
+                format!("not valid JSON ({kind} at line {line} column {column})"),
+            )
+        })),
+    }
+}
+
+fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "it ends too soon",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+/// What every visitor shares: the program, and the record error that stopped decoding (serde's
+/// own error type cannot carry it, so it waits here).
+struct Context<'p> {
+    program: &'p Program,
+    error: RefCell<Option<RecordError>>,
+}
+
+impl Context<'_> {
+    fn fail<E: de::Error>(&self, path: Option<String>, message: String) -> E {
+        *self.error.borrow_mut() = Some(RecordError::new(path, message));
+        E::custom("record error")
+    }
+}
+
+struct RecordSeed<'c, 'p> {
+    cx: &'c Context<'p>,
     record: u32,
     path: Path,
-) -> Result<Value, RecordError> {
-    let Json::Object(map) = json else {
-        let name = program
-            .records
-            .get(record as usize)
-            .map_or("?", |r| r.name.as_str());
-        return Err(RecordError::new(
-            Some(path.to_string()),
-            format!("expected a {name} object, found {}", json_type(json)),
-        ));
-    };
-    let Some(def) = program.records.get(record as usize) else {
-        return Ok(Value::unknown());
-    };
-    let mut fields = Vec::with_capacity(def.fields.len());
-    for f in &def.fields {
-        let value = match map.get(&*f.name) {
-            None | Some(Json::Null) => {
-                if f.required {
-                    let p = field_path(&path, &f.name).to_string();
-                    return Err(RecordError::new(
-                        Some(p),
-                        "a required field is missing".to_string(),
-                    ));
-                }
-                // The path is made only if a rule reads the field (see `eval::field`).
-                Value::Unknown(Missing::None)
-            }
-            Some(v) => decode_value(program, v, &f.ty, &|| field_path(&path, &f.name))?,
-        };
-        fields.push(value);
-    }
-    Ok(Value::Record(Arc::new(Record {
-        path,
-        record,
-        fields: fields.into_boxed_slice(),
-    })))
+    top: bool,
 }
 
-fn decode_value(
-    program: &Program,
-    json: &Json,
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
+    type Value = Input;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Input, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
+    type Value = Input;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
+        let program = self.cx.program;
+        let Some(def) = program.records.get(self.record as usize) else {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(Input {
+                value: Value::unknown(),
+                id: None,
+            });
+        };
+        let read = program
+            .read
+            .get(self.record as usize)
+            .filter(|r| !r.is_empty());
+        let mut fields = vec![Value::Unknown(Missing::None); def.fields.len()];
+        let mut present = vec![false; def.fields.len()];
+        let mut id = None;
+        let mut first = true;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let name = key.as_str();
+            if std::mem::take(&mut first) && name == NUMBER_TOKEN {
+                map.next_value::<IgnoredAny>()?;
+                return Err(self.not_an_object("a number"));
+            }
+            let slot = def.fields.iter().position(|f| *f.name == *name);
+            let wanted =
+                slot.is_some_and(|i| read.is_none_or(|r| r.get(i).copied().unwrap_or(true)));
+            if self.top && name == "id" {
+                // Kept for the output row whatever its declared type, then decoded as declared.
+                let raw: Json = map.next_value()?;
+                id = match &raw {
+                    Json::String(s) => Some(s.clone()),
+                    Json::Number(n) => Some(n.to_string()),
+                    _ => None,
+                };
+                if let (Some(i), true) = (slot, wanted) {
+                    let f = &def.fields[i];
+                    present[i] = !raw.is_null();
+                    fields[i] = FieldSeed {
+                        cx: self.cx,
+                        ty: &f.ty,
+                        path: &|| field_path(&self.path, &f.name),
+                        item: false,
+                    }
+                    .deserialize(&raw)
+                    .map_err(de::Error::custom)?;
+                }
+                continue;
+            }
+            match (slot, wanted) {
+                (Some(i), true) => {
+                    let f = &def.fields[i];
+                    let seed = FieldSeed {
+                        cx: self.cx,
+                        ty: &f.ty,
+                        path: &|| field_path(&self.path, &f.name),
+                        item: false,
+                    };
+                    fields[i] = map.next_value_seed(seed)?;
+                    present[i] = !matches!(fields[i], Value::Unknown(_));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if let Some(f) = def
+            .fields
+            .iter()
+            .zip(&present)
+            .find(|(f, p)| f.required && !**p)
+            .map(|(f, _)| f)
+        {
+            let path = field_path(&self.path, &f.name).to_string();
+            return Err(self
+                .cx
+                .fail(Some(path), "a required field is missing".into()));
+        }
+        let record = Record {
+            path: self.path,
+            record: self.record,
+            fields: fields.into_boxed_slice(),
+        };
+        Ok(Input {
+            value: Value::Record(Arc::new(record)),
+            id,
+        })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Input, E> {
+        if self.top {
+            return Err(self
+                .cx
+                .fail(None, "the record is not a JSON object (found null)".into()));
+        }
+        Ok(Input {
+            value: Value::Unknown(Missing::None),
+            id: None,
+        })
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Input, E> {
+        self.visit_unit()
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Input, E> {
+        Err(self.not_an_object("true/false"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Input, E> {
+        Err(self.not_an_object("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Input, E> {
+        Err(self.not_an_object("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Input, E> {
+        Err(self.not_an_object("a number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Input, E> {
+        Err(self.not_an_object("a text"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Input, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Err(self.not_an_object("a list"))
+    }
+}
+
+impl RecordSeed<'_, '_> {
+    fn not_an_object<E: de::Error>(&self, found: &str) -> E {
+        if self.top {
+            return self.cx.fail(
+                None,
+                format!("the record is not a JSON object (found {found})"),
+            );
+        }
+        let name = self
+            .cx
+            .program
+            .records
+            .get(self.record as usize)
+            .map_or("?", |r| r.name.as_str());
+        self.cx.fail(
+            Some(self.path.to_string()),
+            format!("expected a {name} object, found {found}"),
+        )
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(s))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(s.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(s))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// One field's value, decoded as its declared type.
+struct FieldSeed<'c, 'p, 'f> {
+    cx: &'c Context<'p>,
+    ty: &'f Type,
+    path: &'f dyn Fn() -> Path,
+    /// A list element: an unknown element knows its own path at once (fields make theirs lazily).
+    item: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_, '_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self.ty {
+            Type::Record(r) => {
+                let seed = RecordSeed {
+                    cx: self.cx,
+                    record: *r,
+                    path: (self.path)(),
+                    top: false,
+                };
+                let value = d.deserialize_any(seed)?.value;
+                Ok(self.unknown_here(value))
+            }
+            Type::List(_) => d.deserialize_any(self),
+            _ => {
+                let leaf = d.deserialize_any(LeafVisitor)?;
+                leaf_value(self.cx, &leaf, self.ty, self.path, self.item)
+            }
+        }
+    }
+}
+
+impl FieldSeed<'_, '_, '_> {
+    fn unknown_here(&self, value: Value) -> Value {
+        match value {
+            Value::Unknown(Missing::None) if self.item => {
+                Value::Unknown(Missing::At((self.path)()))
+            }
+            other => other,
+        }
+    }
+}
+
+/// Lists: each element decoded as the element type.
+impl<'de> Visitor<'de> for FieldSeed<'_, '_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let Type::List(item) = self.ty else {
+            return Ok(Value::unknown());
+        };
+        let list_path = (self.path)();
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        loop {
+            let i = items.len();
+            let at = || index_path(&list_path, i);
+            let seed = FieldSeed {
+                cx: self.cx,
+                ty: item,
+                path: &at,
+                item: true,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(v) => items.push(v),
+                None => break,
+            }
+        }
+        Ok(Value::List(Arc::new(List::certain(items))))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(self.unknown_here(Value::Unknown(Missing::None)))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
+        Err(self.not_a_list("true/false"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Value, E> {
+        Err(self.not_a_list("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Value, E> {
+        Err(self.not_a_list("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Value, E> {
+        Err(self.not_a_list("a number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Value, E> {
+        Err(self.not_a_list("a text"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let found = match map.next_key::<Key<'de>>()? {
+            Some(k) if k.as_str() == NUMBER_TOKEN => "a number",
+            _ => "an object",
+        };
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Err(self.not_a_list(found))
+    }
+}
+
+impl FieldSeed<'_, '_, '_> {
+    fn not_a_list<E: de::Error>(&self, found: &str) -> E {
+        self.cx.fail(
+            Some((self.path)().to_string()),
+            format!("expected a list, found {found}"),
+        )
+    }
+}
+
+/// With exact numbers on (serde_json's `arbitrary_precision`), a number arrives as a one-entry map
+/// under this key, its value the number's text.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// A scalar as written, before it is checked against the declared type.
+enum Leaf<'de> {
+    Null,
+    Bool(bool),
+    Text(Cow<'de, str>),
+    Number(String),
+    /// A list or an object where a scalar was expected.
+    Other(&'static str),
+}
+
+struct LeafVisitor;
+
+impl<'de> Visitor<'de> for LeafVisitor {
+    type Value = Leaf<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Null)
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Number(n.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Number(n.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Leaf<'de>, E> {
+        // Shortest text that reads back as the same float: 89.99 stays 89.99.
+        Ok(Leaf::Number(n.to_string()))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Text(Cow::Borrowed(s)))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Text(Cow::Owned(s.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Text(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Leaf<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Leaf::Other("a list"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Leaf<'de>, A::Error> {
+        match map.next_key::<Key<'de>>()? {
+            Some(k) if k.as_str() == NUMBER_TOKEN => Ok(Leaf::Number(map.next_value()?)),
+            Some(_) => {
+                map.next_value::<IgnoredAny>()?;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Leaf::Other("an object"))
+            }
+            None => Ok(Leaf::Other("an object")),
+        }
+    }
+}
+
+fn leaf_type(leaf: &Leaf<'_>) -> &'static str {
+    match leaf {
+        Leaf::Null => "null",
+        Leaf::Bool(_) => "true/false",
+        Leaf::Text(_) => "a text",
+        Leaf::Number(_) => "a number",
+        Leaf::Other(what) => what,
+    }
+}
+
+/// Checks a scalar against its declared type.
+fn leaf_value<E: de::Error>(
+    cx: &Context<'_>,
+    leaf: &Leaf<'_>,
     ty: &Type,
     path: &dyn Fn() -> Path,
-) -> Result<Value, RecordError> {
+    item: bool,
+) -> Result<Value, E> {
     let wrong = |expected: &str| {
-        RecordError::new(
+        cx.fail(
             Some(path().to_string()),
-            format!("expected {expected}, found {}", json_type(json)),
+            format!("expected {expected}, found {}", leaf_type(leaf)),
         )
     };
-    Ok(match ty {
-        Type::Bool => Value::Bool(json.as_bool().ok_or_else(|| wrong("true or false"))?),
-        Type::Number | Type::Percent | Type::Money => {
-            let Json::Number(n) = json else {
-                return Err(wrong("a number"));
-            };
-            let d = parse_decimal(&n.to_string()).ok_or_else(|| {
-                RecordError::new(
-                    Some(path().to_string()),
-                    "the number is too large or too precise (at most 28 significant digits)"
-                        .to_string(),
-                )
-            })?;
-            Value::Num(d)
-        }
-        Type::Text => Value::Text(json.as_str().ok_or_else(|| wrong("a text"))?.into()),
-        Type::Date => {
-            let s = json
-                .as_str()
-                .ok_or_else(|| wrong("a date (\"YYYY-MM-DD\")"))?;
-            let d = parse_date(s).ok_or_else(|| {
-                RecordError::new(
-                    Some(path().to_string()),
-                    "not a date: expected \"YYYY-MM-DD\" with a real calendar day".to_string(),
-                )
-            })?;
-            Value::Date(d)
-        }
-        Type::Enum(e) | Type::Level(e) => {
+    let program = cx.program;
+    Ok(match (ty, leaf) {
+        (_, Leaf::Null) if item => Value::Unknown(Missing::At(path())),
+        (_, Leaf::Null) => Value::Unknown(Missing::None),
+        (Type::Bool, Leaf::Bool(b)) => Value::Bool(*b),
+        (Type::Bool, _) => return Err(wrong("true or false")),
+        (Type::Number | Type::Percent | Type::Money, Leaf::Number(n)) => match parse_decimal(n) {
+            Some(d) => Value::Num(d),
+            None => {
+                let msg = "the number is too large or too precise (at most 28 significant digits)"
+                    .to_string();
+                return Err(cx.fail(Some(path().to_string()), msg));
+            }
+        },
+        (Type::Number | Type::Percent | Type::Money, _) => return Err(wrong("a number")),
+        (Type::Text, Leaf::Text(s)) => Value::Text(s.as_ref().into()),
+        (Type::Text, _) => return Err(wrong("a text")),
+        (Type::Date, Leaf::Text(s)) => match parse_date(s) {
+            Some(d) => Value::Date(d),
+            None => {
+                let msg =
+                    "not a date: expected \"YYYY-MM-DD\" with a real calendar day".to_string();
+                return Err(cx.fail(Some(path().to_string()), msg));
+            }
+        },
+        (Type::Date, _) => return Err(wrong("a date (\"YYYY-MM-DD\")")),
+        (Type::Enum(e) | Type::Level(e), leaf) => {
             let def = if matches!(ty, Type::Enum(_)) {
                 program.enums.get(*e as usize)
             } else {
@@ -120,10 +550,10 @@ fn decode_value(
             let Some(def) = def else {
                 return Ok(Value::unknown());
             };
-            let s = json
-                .as_str()
-                .ok_or_else(|| wrong(&format!("one of {}", def.values.join(", "))))?;
-            match def.values.iter().position(|v| **v == *s) {
+            let Leaf::Text(s) = leaf else {
+                return Err(wrong(&format!("one of {}", def.values.join(", "))));
+            };
+            match def.values.iter().position(|v| **v == **s) {
                 Some(i) => Value::Symbol(i as u32),
                 None => {
                     let msg = format!(
@@ -131,37 +561,10 @@ fn decode_value(
                         def.name,
                         def.values.join(", ")
                     );
-                    return Err(RecordError::new(Some(path().to_string()), msg));
+                    return Err(cx.fail(Some(path().to_string()), msg));
                 }
             }
         }
-        Type::Record(r) => decode_record(program, json, *r, path())?,
-        Type::List(item) => {
-            let Json::Array(items) = json else {
-                return Err(wrong("a list"));
-            };
-            let list_path = path();
-            let mut out = Vec::with_capacity(items.len());
-            for (i, x) in items.iter().enumerate() {
-                let at = || index_path(&list_path, i);
-                out.push(match x {
-                    Json::Null => Value::Unknown(Missing::At(at())),
-                    _ => decode_value(program, x, item, &at)?,
-                });
-            }
-            Value::List(Arc::new(crate::value::List::certain(out)))
-        }
-        Type::Duration | Type::Group | Type::Need | Type::Error => Value::unknown(),
+        _ => Value::unknown(),
     })
-}
-
-pub(crate) fn json_type(json: &Json) -> &'static str {
-    match json {
-        Json::Null => "null",
-        Json::Bool(_) => "true/false",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a text",
-        Json::Array(_) => "a list",
-        Json::Object(_) => "an object",
-    }
 }
