@@ -142,7 +142,14 @@ enum Outcome {
     },
 }
 
-fn evaluate(policy: &Policy, line_no: usize, line: &str, options: &Options) -> Outcome {
+fn evaluate(policy: &Policy, line_no: usize, line: Option<&str>, options: &Options) -> Outcome {
+    let Some(line) = line else {
+        return Outcome::Failed {
+            line: line_no,
+            id: None,
+            error: "the line is not UTF-8 text".into(),
+        };
+    };
     if line.trim().is_empty() {
         return Outcome::Failed {
             line: line_no,
@@ -193,11 +200,11 @@ impl<W: Write> Sink<'_, W> {
     }
 
     /// Evaluates a chunk of numbered lines in parallel and writes the rows in order.
-    fn emit(&mut self, chunk: &[(usize, String)]) -> std::io::Result<()> {
+    fn emit(&mut self, chunk: &[(usize, Option<String>)]) -> std::io::Result<()> {
         let (policy, options) = (self.policy, self.options);
         let outcomes: Vec<Outcome> = chunk
             .par_iter()
-            .map(|(n, line)| evaluate(policy, *n, line, options))
+            .map(|(n, line)| evaluate(policy, *n, line.as_deref(), options))
             .collect();
         match self.format {
             Format::Jsonl => {
@@ -329,22 +336,19 @@ fn read_records<W: Write>(
             break;
         }
         line_no += 1;
-        let line = match std::str::from_utf8(&buf) {
-            Ok(text) => text.trim_end_matches(['\n', '\r']).to_string(),
-            // Not UTF-8: evaluated as it reads, so the row reports the record, not the reader.
-            Err(_) => String::from_utf8_lossy(&buf)
-                .trim_end_matches(['\n', '\r'])
-                .to_string(),
-        };
-        if line_no == 1 && starts_document(&line) {
+        // A line that is not UTF-8 becomes an error row, like any other unreadable record.
+        let line = std::str::from_utf8(&buf)
+            .ok()
+            .map(|text| text.trim_end_matches(['\n', '\r']).to_string());
+        if let (1, Some(first)) = (line_no, line.as_deref().filter(|l| starts_document(l))) {
             // The first line is not a whole record: read the document whole.
             let mut rest = String::new();
             reader.read_to_string(&mut rest)?;
-            let text = format!("{line}\n{rest}");
+            let text = format!("{first}\n{rest}");
             let chunk = whole_document(&text).unwrap_or_else(|| {
                 text.lines()
                     .enumerate()
-                    .map(|(i, l)| (i + 1, l.to_string()))
+                    .map(|(i, l)| (i + 1, Some(l.to_string())))
                     .collect()
             });
             for part in chunk.chunks(CHUNK) {
@@ -371,16 +375,16 @@ fn starts_document(line: &str) -> bool {
 }
 
 /// A file holding one JSON array of records, or one record.
-fn whole_document(text: &str) -> Option<Vec<(usize, String)>> {
+fn whole_document(text: &str) -> Option<Vec<(usize, Option<String>)>> {
     match serde_json::from_str::<Json>(text.trim_start_matches('\u{feff}')).ok()? {
         Json::Array(records) => Some(
             records
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (i + 1, r.to_string()))
+                .map(|(i, r)| (i + 1, Some(r.to_string())))
                 .collect(),
         ),
-        record @ Json::Object(_) => Some(vec![(1, record.to_string())]),
+        record @ Json::Object(_) => Some(vec![(1, Some(record.to_string()))]),
         _ => None,
     }
 }

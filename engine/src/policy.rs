@@ -162,6 +162,31 @@ impl Decision {
     }
 }
 
+/// The largest policy file: far beyond any real policy, small enough to load quickly.
+const MAX_POLICY_BYTES: usize = 1 << 20;
+
+/// The stack for parsing and checking a policy.
+const LOAD_STACK_BYTES: usize = 256 << 20;
+
+/// The largest record, as JSON text.
+const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// An error about a whole file, at its first line.
+fn file_diagnostic(file: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        severity: diagnostic::Severity::Error,
+        message,
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        end_line: 1,
+        end_column: 1,
+        label: None,
+        help: None,
+        snippet: String::new(),
+    }
+}
+
 /// Reads imports from disk, relative to the importing file.
 struct FileLoader;
 
@@ -179,7 +204,7 @@ impl Loader for FileLoader {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, String> {
-    const MAX: u64 = 8 * 1024 * 1024;
+    const MAX: u64 = MAX_POLICY_BYTES as u64;
     let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
     if meta.len() > MAX {
         return Err(format!("the file is larger than {} MB", MAX / 1024 / 1024));
@@ -236,6 +261,38 @@ impl Policy {
     }
 
     fn load(main: SourceFile, loader: &dyn Loader) -> Result<Policy, LoadError> {
+        if main.text.len() > MAX_POLICY_BYTES {
+            let message = format!("the policy is larger than {} MiB", MAX_POLICY_BYTES >> 20);
+            return Err(LoadError {
+                diagnostics: vec![file_diagnostic(&main.name, message)],
+            });
+        }
+        // Parsing and checking recurse over the policy's structure: give them a stack that no
+        // accepted policy can exhaust, whatever thread (a Python one, say) asked for the load.
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("earlyhelp-load".into())
+                .stack_size(LOAD_STACK_BYTES)
+                .spawn_scoped(scope, || Policy::load_here(main, loader))
+                .map_err(|e| LoadError {
+                    diagnostics: vec![file_diagnostic(
+                        "<policy>",
+                        format!("cannot start loading: {e}"),
+                    )],
+                })?
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(LoadError {
+                        diagnostics: vec![file_diagnostic(
+                            "<policy>",
+                            "internal error while loading the policy".into(),
+                        )],
+                    })
+                })
+        })
+    }
+
+    fn load_here(main: SourceFile, loader: &dyn Loader) -> Result<Policy, LoadError> {
         // A byte-order mark and Windows line ends are only encoding noise.
         let main = SourceFile {
             text: main.text.trim_start_matches('\u{feff}').to_string(),
@@ -359,6 +416,11 @@ impl Policy {
 
     /// Evaluates one record given as JSON text, decoding only what the policy reads.
     pub fn evaluate_json(&self, text: &str, options: &Options) -> Result<Decision, RecordError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.len() > MAX_RECORD_BYTES {
+            let message = format!("the record is larger than {} MiB", MAX_RECORD_BYTES >> 20);
+            return Err(RecordError::new(None, message));
+        }
         // The id of a record that fails is looked up only then, so the common path parses once.
         let id = || {
             serde_json::from_str::<Json>(text)

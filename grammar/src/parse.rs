@@ -18,7 +18,9 @@ pub struct SyntaxError {
 
 /// Parses one policy file.
 pub fn parse(source: &str) -> Result<Module, SyntaxError> {
+    check_brackets(source)?;
     let mut pairs = PolicyParser::parse(Rule::file, source).map_err(|e| syntax_error(e, source))?;
+    check_depth(pairs.clone())?;
     let file = pairs.next().ok_or_else(|| SyntaxError {
         span: Span::default(),
         message: "empty parse".into(),
@@ -36,7 +38,9 @@ pub fn parse(source: &str) -> Result<Module, SyntaxError> {
 
 /// Parses a lone expression (used by tests and tools).
 pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
+    check_brackets(source)?;
     let mut pairs = PolicyParser::parse(Rule::expr, source).map_err(|e| syntax_error(e, source))?;
+    check_depth(pairs.clone())?;
     let pair = pairs.next().ok_or_else(|| SyntaxError {
         span: Span::default(),
         message: "expected an expression".into(),
@@ -49,6 +53,87 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
         });
     }
     Ok(expr(pair))
+}
+
+/// How deeply brackets may nest: enough for any readable rule, few enough that parsing never
+/// runs out of stack.
+pub const MAX_BRACKETS: usize = 64;
+
+/// How deep an expression's tree may be (each operator of a chain like `a and b and c` counts).
+pub const MAX_DEPTH: usize = 256;
+
+/// Refuses bracket nesting beyond [`MAX_BRACKETS`] before the parser recurses into it.
+fn check_brackets(source: &str) -> Result<(), SyntaxError> {
+    let (mut depth, mut in_string, mut in_comment) = (0usize, false, false);
+    let mut escaped = false;
+    for (i, c) in source.char_indices() {
+        match c {
+            '\n' => {
+                in_comment = false;
+                in_string = false;
+            }
+            _ if in_comment => {}
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '#' => in_comment = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_BRACKETS {
+                    return Err(SyntaxError {
+                        span: Span::new(i, i + 1),
+                        message: format!(
+                            "brackets are nested too deeply (more than {MAX_BRACKETS} levels)"
+                        ),
+                    });
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Refuses expressions deeper than [`MAX_DEPTH`], walking pest's pairs without recursion, so
+/// that no later stage (checker, printer, evaluator) recurses without bound.
+fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
+    let mut stack: Vec<(Pair<Rule>, usize)> = pairs.map(|p| (p, 0)).collect();
+    while let Some((pair, depth)) = stack.pop() {
+        let chain = matches!(
+            pair.as_rule(),
+            Rule::otherwise_expr
+                | Rule::where_expr
+                | Rule::or_expr
+                | Rule::and_expr
+                | Rule::not_expr
+                | Rule::add_expr
+                | Rule::mul_expr
+                | Rule::unary_expr
+                | Rule::postfix_expr
+        );
+        let children: Vec<Pair<Rule>> = pair.clone().into_inner().collect();
+        let operands = children
+            .iter()
+            .filter(|c| {
+                !is_keyword(c.as_rule()) && !matches!(c.as_rule(), Rule::add_op | Rule::mul_op)
+            })
+            .count();
+        let here = if chain {
+            depth + operands.saturating_sub(1)
+        } else {
+            depth + usize::from(pair.as_rule() == Rule::expr)
+        };
+        if here > MAX_DEPTH {
+            return Err(SyntaxError {
+                span: span(&pair),
+                message: format!("this expression is nested too deeply (more than {MAX_DEPTH} levels): split it with `let`"),
+            });
+        }
+        stack.extend(children.into_iter().map(|c| (c, here)));
+    }
+    Ok(())
 }
 
 /// A pair's span without the whitespace and comments pest may have skipped at its end.

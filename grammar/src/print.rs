@@ -450,6 +450,8 @@ fn precedence(e: &Expr) -> u8 {
         | ExprKind::Known { .. }
         | ExprKind::Within { .. } => CMP,
         ExprKind::Neg(_) => NEG,
+        // `count of xs` takes its list like a prefix operator: `(count of xs).field` needs brackets.
+        ExprKind::Aggregate { binder: None, .. } => NEG,
         // These run to the end of the expression, so inside an operator they need parentheses.
         ExprKind::Quantifier { .. } => WHEN,
         ExprKind::Aggregate {

@@ -152,3 +152,27 @@ proptest! {
         prop_assert_eq!(print_expr(&second), printed);
     }
 }
+
+#[test]
+fn hostile_nesting_is_refused_not_overflowed() {
+    let parens = format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000));
+    let e = parse_expr(&parens).expect_err("too deep");
+    assert!(e.message.contains("nested too deeply"), "{}", e.message);
+
+    let chain = vec!["a"; 200_000].join(" and ");
+    let e = parse_expr(&chain).expect_err("too long a chain");
+    assert!(e.message.contains("nested too deeply"), "{}", e.message);
+
+    let policy = format!("decision d = {}", vec!["not"; 5_000].join(" ") + " x");
+    assert!(parse(&policy).is_err());
+
+    // A long but shallow expression is fine.
+    let list = format!(
+        "x in [{}]",
+        (0..10_000)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert!(parse_expr(&list).is_ok());
+}

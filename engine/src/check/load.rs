@@ -6,7 +6,7 @@ use crate::ir::{FileId, Loc};
 use earlyhelp_grammar::ast;
 
 /// Supplies the text of imported files.
-pub(crate) trait Loader {
+pub(crate) trait Loader: Sync {
     /// The file `path` names, as written in `import "path"` inside `importer`: its display name
     /// (used in diagnostics and to spot a file imported twice) and its text.
     fn load(&self, importer: &str, path: &str) -> Result<SourceFile, LoadFailure>;

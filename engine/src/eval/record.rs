@@ -85,6 +85,9 @@ fn finish(
 }
 
 fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return "nested more than 128 levels deep";
+    }
     match e.classify() {
         serde_json::error::Category::Eof => "it ends too soon",
         serde_json::error::Category::Syntax => "syntax error",
@@ -370,6 +373,10 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_, '_> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         loop {
             let i = items.len();
+            if i >= MAX_LIST_ITEMS {
+                let message = format!("the list has more than {MAX_LIST_ITEMS} items");
+                return Err(self.cx.fail(Some(list_path.to_string()), message));
+            }
             let at = || index_path(&list_path, i);
             let seed = FieldSeed {
                 cx: self.cx,
@@ -424,6 +431,9 @@ impl FieldSeed<'_, '_, '_> {
         )
     }
 }
+
+/// The longest list a record may hold.
+const MAX_LIST_ITEMS: usize = 100_000;
 
 /// With exact numbers on (serde_json's `arbitrary_precision`), a number arrives as a one-entry map
 /// under this key, its value the number's text.
