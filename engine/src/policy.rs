@@ -232,18 +232,7 @@ impl Policy {
         let path = path.as_ref();
         let name = path.to_string_lossy().replace('\\', "/");
         let text = read_text(path).map_err(|why| LoadError {
-            diagnostics: vec![Diagnostic {
-                severity: diagnostic::Severity::Error,
-                message: format!("cannot read the policy: {why}"),
-                file: name.clone(),
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-                label: None,
-                help: None,
-                snippet: String::new(),
-            }],
+            diagnostics: vec![file_diagnostic(&name, format!("cannot read the policy: {why}"))],
         })?;
         Policy::load(SourceFile { name, text }, &FileLoader)
     }
