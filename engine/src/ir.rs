@@ -184,6 +184,8 @@ pub(crate) struct Program {
     pub read: Vec<Vec<bool>>,
     /// The header's `as_at` expression (over the input), if any.
     pub as_at: Option<(Expr, u32)>,
+    /// The `extern fn`s, compiled, and the sandboxed engine that runs them.
+    pub externs: crate::script::Externs,
 }
 
 #[derive(Clone, Debug)]
@@ -246,6 +248,11 @@ pub(crate) enum Node {
     },
     Builtin {
         builtin: Builtin,
+        args: Vec<Expr>,
+    },
+    /// A call of an `extern fn` (index into `Program.externs.functions`).
+    Extern {
+        function: u32,
         args: Vec<Expr>,
     },
     List(Vec<Expr>),

@@ -49,6 +49,7 @@ mod impact;
 mod ir;
 mod lower;
 mod policy;
+mod script;
 mod testing;
 mod value;
 

@@ -8,6 +8,7 @@ use crate::value::Value;
 
 pub(crate) fn lower(program: &mut Program) {
     program.read = read_set(program);
+    crate::script::read_whole_records(program);
     let constants: Vec<Option<Value>> = program
         .params
         .iter()
@@ -114,9 +115,10 @@ fn children(node: &mut Node) -> Vec<&mut Expr> {
         Node::Field { base, .. } | Node::Project { base, .. } | Node::Meta { base, .. } => {
             vec![base.as_mut()]
         }
-        Node::Call { args, .. } | Node::Builtin { args, .. } | Node::List(args) => {
-            args.iter_mut().collect()
-        }
+        Node::Call { args, .. }
+        | Node::Extern { args, .. }
+        | Node::Builtin { args, .. }
+        | Node::List(args) => args.iter_mut().collect(),
         Node::Not(x) | Node::Neg(x) | Node::Known { value: x, .. } => vec![x.as_mut()],
         Node::And(a, b)
         | Node::Or(a, b)

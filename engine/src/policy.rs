@@ -201,6 +201,16 @@ impl Loader for FileLoader {
         })?;
         Ok(SourceFile { name, text })
     }
+    fn load_script(&self, policy: &str, path: &str) -> Result<SourceFile, check::LoadFailure> {
+        let name = check::join_path(policy, path);
+        let text = read_text(Path::new(&name)).map_err(|reason| check::LoadFailure {
+            help: Some(format!(
+                "looked for {name}; the path is relative to the policy file"
+            )),
+            reason,
+        })?;
+        Ok(SourceFile { name, text })
+    }
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, String> {
@@ -232,7 +242,10 @@ impl Policy {
         let path = path.as_ref();
         let name = path.to_string_lossy().replace('\\', "/");
         let text = read_text(path).map_err(|why| LoadError {
-            diagnostics: vec![file_diagnostic(&name, format!("cannot read the policy: {why}"))],
+            diagnostics: vec![file_diagnostic(
+                &name,
+                format!("cannot read the policy: {why}"),
+            )],
         })?;
         Policy::load(SourceFile { name, text }, &FileLoader)
     }
@@ -540,6 +553,10 @@ impl Policy {
                 groups,
             }
         });
+        // A script call that failed fails the record (see `crate::script`).
+        if let Some(failure) = ev.failure.take() {
+            return Err(failure.into_record_error(&self.inner.files));
+        }
         Ok(Decision {
             id,
             outputs,
@@ -560,7 +577,11 @@ impl Policy {
             return Ok(today());
         };
         let mut ev = Eval::new(program, input.clone(), Vec::new(), NoTrace);
-        match ev.top(expr, *locals).0 {
+        let value = ev.top(expr, *locals).0;
+        if let Some(failure) = ev.failure.take() {
+            return Err(failure.into_record_error(&self.inner.files));
+        }
+        match value {
             Value::Date(d) => Ok(d),
             v => {
                 let paths: Vec<String> =

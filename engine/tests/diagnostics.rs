@@ -452,7 +452,7 @@ decision adults = any p in family.members: age(p.date_of_birth) >= 18
 );
 
 case!(
-    extern_fn_not_supported,
+    extern_fn_in_policy_given_as_text,
     concat!(
         family!(),
         r#"extern fn risk_score(f: Family) -> number = script "risk.rhai"

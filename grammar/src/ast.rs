@@ -66,6 +66,7 @@ pub enum Item {
     Let(LetDecl),
     Fn(FnDecl),
     ExternFn(ExternFnDecl),
+    ExternLimits(ExternLimits),
     Scale(ScaleDecl),
     Group(GroupDecl),
     Decision(DecisionDecl),
@@ -84,6 +85,7 @@ impl Item {
             Item::Let(x) => x.span,
             Item::Fn(x) => x.span,
             Item::ExternFn(x) => x.span,
+            Item::ExternLimits(x) => x.span,
             Item::Scale(x) => x.span,
             Item::Group(x) => x.span,
             Item::Decision(x) => x.span,
@@ -205,6 +207,21 @@ pub struct ExternFnDecl {
     pub params: Vec<FnParam>,
     pub ret: TypeExpr,
     pub script: Text,
+    pub span: Span,
+}
+
+/// `extern limits { operations 200000 … }`: the sandbox limits of the policy's scripts.
+#[derive(Clone, Debug)]
+pub struct ExternLimits {
+    pub limits: Vec<ExternLimit>,
+    pub span: Span,
+}
+
+/// One line of `extern limits`: a limit's name and its value, e.g. `operations 200000`.
+#[derive(Clone, Debug)]
+pub struct ExternLimit {
+    pub name: Ident,
+    pub value: Literal,
     pub span: Span,
 }
 

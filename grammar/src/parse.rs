@@ -268,6 +268,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::let_decl
         | Rule::fn_decl
         | Rule::extern_fn_decl
+        | Rule::extern_limits
         | Rule::scale_decl
         | Rule::group_decl
         | Rule::decision_decl
@@ -316,6 +317,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::param_value | Rule::param_dated => "`= value` or `{ from DATE: value }`",
         Rule::dated_value => "`from DATE: value`",
         Rule::fn_params | Rule::fn_param => "a parameter (name: type)",
+        Rule::extern_limit => "a limit (a name and a number, e.g. `operations 200000`)",
         Rule::filter => "`where`",
         Rule::binder_agg => "`NAME in LIST`",
         Rule::test_step
@@ -575,6 +577,18 @@ fn item(p: Pair<Rule>) -> Item {
                 span: sp,
             })
         }
+        Rule::extern_limits => Item::ExternLimits(ExternLimits {
+            limits: inner(p)
+                .map(|l| {
+                    let span = span(&l);
+                    let mut it = inner(l);
+                    let name = ident(it.next().expect("grammar: limit name"));
+                    let value = literal(it.next().expect("grammar: limit value"));
+                    ExternLimit { name, value, span }
+                })
+                .collect(),
+            span: sp,
+        }),
         Rule::group_decl => {
             let mut it = inner(p).peekable();
             let id = ident(it.next().expect("grammar: group id"));

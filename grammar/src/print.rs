@@ -194,6 +194,22 @@ impl Printer<'_> {
                     quote(&f.script.value)
                 ),
             ),
+            Item::ExternLimits(l) => {
+                self.line(0, "extern limits {");
+                let width = l
+                    .limits
+                    .iter()
+                    .map(|x| x.name.name.len())
+                    .max()
+                    .unwrap_or(0);
+                for x in &l.limits {
+                    self.comments_before(x.span.start, 1);
+                    self.line(1, &format!("{:width$} {}", x.name.name, x.value.text));
+                    self.trailing(x.span);
+                }
+                self.comments_before(l.span.end, 1);
+                self.line(0, "}");
+            }
             Item::Group(g) => {
                 self.line(
                     0,

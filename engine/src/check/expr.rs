@@ -645,7 +645,7 @@ impl Checker<'_> {
                     let ty = self.let_type(i);
                     mk(Node::Let(i), ty, loc)
                 }
-                Def::Fn(_) => {
+                Def::Fn(_) | Def::Extern(_) => {
                     self.error(
                         loc,
                         format!("`{n}` is a function: call it with its arguments, e.g. `{n}(…)`"),
@@ -957,11 +957,12 @@ impl Checker<'_> {
                 loc,
             );
         }
-        let Some((Def::Fn(i), _)) = self.values.get(&name.name).copied() else {
+        let Some((def @ (Def::Fn(_) | Def::Extern(_)), _)) = self.values.get(&name.name).copied()
+        else {
             let mut names: Vec<String> = self
                 .values
                 .iter()
-                .filter(|(_, (d, _))| matches!(d, Def::Fn(_)))
+                .filter(|(_, (d, _))| matches!(d, Def::Fn(_) | Def::Extern(_)))
                 .map(|(n, _)| n.clone())
                 .collect();
             names.extend(["years_between", "months_between", "days_between"].map(String::from));
@@ -984,14 +985,25 @@ impl Checker<'_> {
             }
             return mk(Node::Const(Value::unknown()), Type::Error, loc);
         };
-        self.depend(Def::Fn(i), loc);
-        let ret = self.fn_type(i);
-        let params = self
-            .fn_param_types
-            .get(i as usize)
-            .cloned()
-            .unwrap_or_default();
-        if params.len() != args.len() && self.fn_state_done(i) {
+        self.depend(def, loc);
+        // An `extern fn` is typed by its declaration (see `crate::script`).
+        let (params, ret, arity_known) = match def {
+            Def::Extern(i) => {
+                let (params, ret) = self.extern_signature(i);
+                (params, ret, true)
+            }
+            Def::Fn(i) => {
+                let ret = self.fn_type(i);
+                let params = self
+                    .fn_param_types
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                (params, ret, self.fn_state_done(i))
+            }
+            _ => (Vec::new(), Type::Error, false),
+        };
+        if params.len() != args.len() && arity_known {
             let msg = format!(
                 "`{}` takes {} argument{}, but {} {} given",
                 name.name,
@@ -1015,14 +1027,18 @@ impl Checker<'_> {
             }
             checked.push(x);
         }
-        mk(
-            Node::Call {
-                function: i,
+        let node = match def {
+            Def::Extern(function) => Node::Extern {
+                function,
                 args: checked,
             },
-            ret,
-            loc,
-        )
+            Def::Fn(function) => Node::Call {
+                function,
+                args: checked,
+            },
+            _ => Node::Const(Value::unknown()),
+        };
+        mk(node, ret, loc)
     }
 
     fn fn_state_done(&self, i: u32) -> bool {

@@ -10,6 +10,12 @@ pub(crate) trait Loader: Sync {
     /// The file `path` names, as written in `import "path"` inside `importer`: its display name
     /// (used in diagnostics and to spot a file imported twice) and its text.
     fn load(&self, importer: &str, path: &str) -> Result<SourceFile, LoadFailure>;
+
+    /// The script `path` names, as written in `extern fn … = script "path"` inside `policy`: read
+    /// like an import unless the loader says otherwise.
+    fn load_script(&self, policy: &str, path: &str) -> Result<SourceFile, LoadFailure> {
+        self.load(policy, path)
+    }
 }
 
 /// Why an import could not be read, and what would help.
@@ -26,6 +32,12 @@ impl Loader for NoImports {
         Err(LoadFailure {
             reason: "a policy given as text cannot import".into(),
             help: Some("load the policy from its file so its imports can be read".into()),
+        })
+    }
+    fn load_script(&self, _policy: &str, _path: &str) -> Result<SourceFile, LoadFailure> {
+        Err(LoadFailure {
+            reason: "a policy given as text cannot read scripts".into(),
+            help: Some("load the policy from its file so its scripts can be read".into()),
         })
     }
 }

@@ -54,7 +54,11 @@ pub(crate) fn check(
     {
         return (None, findings, files);
     }
+    let mut script_findings = Vec::new();
+    let externs = crate::script::load(&modules, loader, &mut files, &mut script_findings);
     let mut checker = Checker::new(&files);
+    checker.externs = externs;
+    checker.findings = script_findings;
     checker.run(&modules);
     findings.extend(checker.findings);
     let ok = !findings
@@ -75,6 +79,8 @@ pub(crate) enum Def {
     Param(u32),
     Let(u32),
     Fn(u32),
+    /// An `extern fn`, implemented in a script (see `crate::script`).
+    Extern(u32),
     Group(u32),
     Need(u32),
     Decision(u32),
@@ -125,6 +131,8 @@ pub(crate) struct Checker<'a> {
     need_levels: Vec<Option<u32>>,
     fns_out: Vec<Option<Function>>,
     decisions_out: Vec<Option<DecisionDef>>,
+    /// `extern fn`s and `extern limits`: checked in `crate::script`.
+    pub(crate) externs: crate::script::CheckState,
 }
 
 impl<'a> Checker<'a> {
@@ -157,6 +165,7 @@ impl<'a> Checker<'a> {
             need_levels: Vec::new(),
             fns_out: Vec::new(),
             decisions_out: Vec::new(),
+            externs: Default::default(),
         }
     }
 
@@ -235,6 +244,7 @@ impl<'a> Checker<'a> {
     fn run(&mut self, modules: &[(FileId, ast::Module)]) {
         self.declare_all(modules);
         self.resolve_records(modules);
+        self.check_externs();
         self.check_params(modules);
         self.check_header(modules);
         // Levels first: lets and fns may ask for `n.level`.
@@ -354,10 +364,11 @@ impl<'a> Checker<'a> {
                         self.declare_value(&f.name, file, Def::Fn(idx));
                     }
                     ast::Item::ExternFn(f) => {
-                        let loc = Loc { file, span: f.span };
-                        self.error(loc, "`extern fn` (rhai scripts) is not supported by this version of earlyhelp")
-                            .help = Some("write the function in the policy language with `fn`".into());
+                        let idx = self.externs.decls.len() as u32;
+                        self.externs.decls.push((file, f.clone()));
+                        self.declare_value(&f.name, file, Def::Extern(idx));
                     }
+                    ast::Item::ExternLimits(l) => self.externs.limits.push((file, l.clone())),
                     ast::Item::UseTypes(t) => {
                         let loc = Loc { file, span: t.span };
                         self.error(loc, "`use types from` a JSON Schema is not supported by this version of earlyhelp")
@@ -1096,6 +1107,7 @@ impl<'a> Checker<'a> {
                 .get(i as usize)
                 .map(|(_, f)| f.name.name.clone())
                 .unwrap_or_default(),
+            Def::Extern(i) => self.extern_name(i),
             Def::Group(i) => self
                 .program
                 .groups
@@ -1180,6 +1192,7 @@ impl<'a> Checker<'a> {
                 Def::Param(_) => "param",
                 Def::Let(_) => "let",
                 Def::Fn(_) => "fn",
+                Def::Extern(_) => "extern fn",
                 _ => continue,
             };
             warnings.push(

@@ -81,6 +81,8 @@ pub(crate) struct Eval<'p, T: Tracer> {
     /// The date the policy is applied at (`as_at` in expressions).
     as_at: Option<chrono::NaiveDate>,
     pub(crate) tracer: T,
+    /// Why an `extern fn` call failed: the record's error, checked by the caller afterwards.
+    pub(crate) failure: Option<crate::script::Failure>,
 }
 
 impl<'p, T: Tracer> Eval<'p, T> {
@@ -97,6 +99,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
             base: 0,
             as_at: None,
             tracer,
+            failure: None,
         }
     }
 
@@ -225,7 +228,9 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 .unwrap_or_else(Value::unknown),
             Node::Let(i) => {
                 let (v, steps) = self.let_value(*i);
-                if T::ON && e.ty == Type::Bool {
+                // A yes/no let is a reason; another shows its value when something (a script
+                // call, say) explains it.
+                if T::ON && (e.ty == Type::Bool || !steps.is_empty()) {
                     self.note(e, &v, |_| None, steps);
                 }
                 v
@@ -278,6 +283,14 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 let first = args.first().map_or_else(Value::unknown, |a| self.eval(a));
                 let second = args.get(1).map_or_else(Value::unknown, |a| self.eval(a));
                 builtin_call(*builtin, &[first, second])
+            }
+            Node::Extern { function, args } => {
+                let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                let program = self.program;
+                let v = crate::script::call(program, *function, &vals, e.loc, &mut self.failure);
+                let detail = |_: &Self| Some(crate::script::detail(program, *function, &vals, &v));
+                self.note(e, &v, detail, Vec::new());
+                v
             }
             Node::List(items) => {
                 let vals: Vec<Value> = items.iter().map(|x| self.eval(x)).collect();
