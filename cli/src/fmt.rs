@@ -26,8 +26,13 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 continue;
             }
         };
-        let formatted = match format(&text) {
+        let formatted = match earlyhelp_grammar::format(&text) {
             Ok(f) => f,
+            Err(e @ earlyhelp_grammar::FormatError::Unstable(_)) => {
+                eprintln!("error: {}: {e}", file.display());
+                broken += 1;
+                continue;
+            }
             Err(e) => {
                 // Let the engine render the syntax error with its caret.
                 match earlyhelp::Policy::from_source(&file.display().to_string(), &text) {
@@ -59,11 +64,4 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// The canonical text of a policy.
-pub(crate) fn format(text: &str) -> Result<String, String> {
-    let module =
-        earlyhelp_grammar::parse(text.trim_start_matches('\u{feff}')).map_err(|e| e.message)?;
-    Ok(earlyhelp_grammar::print(&module))
 }

@@ -8,4 +8,4 @@ mod parse;
 mod print;
 
 pub use parse::{parse, parse_expr, SyntaxError, MAX_BRACKETS, MAX_DEPTH};
-pub use print::{print, print_expr};
+pub use print::{format, print, print_expr, FormatError};

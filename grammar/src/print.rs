@@ -34,6 +34,62 @@ pub fn print(module: &Module) -> String {
     p.out
 }
 
+/// The canonical text of a policy file, checked before it is given back: the printed text must
+/// parse to the same tree with the same comments, and print to itself again. A formatter that
+/// could change what a policy means must never write it, so a failed check is an error (a bug in
+/// the printer), like black's safe mode.
+pub fn format(text: &str) -> Result<String, FormatError> {
+    let module = crate::parse(text.trim_start_matches('\u{feff}')).map_err(FormatError::Syntax)?;
+    let printed = print(&module);
+    let unstable = |why: &str| Err(FormatError::Unstable(why.to_string()));
+    let Ok(again) = crate::parse(&printed) else {
+        return unstable("the formatted text does not parse");
+    };
+    if shape(&module.items) != shape(&again.items) {
+        return unstable("formatting would change the policy's meaning");
+    }
+    if module.comments.len() != again.comments.len() {
+        return unstable("formatting would lose or add a comment");
+    }
+    if print(&again) != printed {
+        return unstable("formatting the formatted text changes it again");
+    }
+    Ok(printed)
+}
+
+/// Why [`format`] gave no text.
+#[derive(Debug)]
+pub enum FormatError {
+    /// The policy does not parse.
+    Syntax(crate::SyntaxError),
+    /// The printer would have changed the policy: a bug in earlyhelp, never in the policy.
+    Unstable(String),
+}
+
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FormatError::Syntax(e) => f.write_str(&e.message),
+            FormatError::Unstable(why) => write!(f, "internal error, please report it: {why}"),
+        }
+    }
+}
+
+/// A tree's shape without its source positions: the `Debug` form with every span left out.
+fn shape(items: &[Item]) -> String {
+    let debug = format!("{items:?}");
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some(i) = rest.find("span: Span {") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let end = after.find('}').map_or(after.len(), |e| e + 1);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Prints one expression on one line.
 pub fn print_expr(e: &Expr) -> String {
     let mut s = String::new();
