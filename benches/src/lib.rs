@@ -1,3 +1,4 @@
 //! Yardsticks for the benchmarks.
 
 pub mod native;
+pub mod rhai_yardstick;

@@ -7,7 +7,8 @@ use earlyhelp_benches::native;
 use serde_json::Value;
 
 fn policy() -> Policy {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/supporting-families/supporting-families.policy");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies/supporting-families/supporting-families.policy");
     Policy::from_file(path).expect("the shipped policy loads")
 }
 
@@ -20,15 +21,26 @@ fn engine_and_native_agree_on_synthetic_families() {
         for index in 1..=1500 {
             let family = earlyhelp_synth::family(seed, index, missing);
             let text = family.to_string();
-            let ours = policy.evaluate(&family).expect("synthetic families are valid records");
-            let theirs = native::evaluate_json(&text).expect("synthetic families are valid records");
+            let ours = policy
+                .evaluate(&family)
+                .expect("synthetic families are valid records");
+            let theirs =
+                native::evaluate_json(&text).expect("synthetic families are valid records");
             compared += 1;
             let eligible = ours.output("eligible").and_then(Value::as_bool);
             let list = |name: &str| -> Vec<String> {
-                ours.output(name).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+                ours.output(name)
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
             };
             let (headlines, needs) = (list("headlines"), list("needs"));
-            if eligible != theirs.eligible || headlines != theirs.headlines || needs != theirs.needs {
+            if eligible != theirs.eligible || headlines != theirs.headlines || needs != theirs.needs
+            {
                 disagreements.push(format!(
                     "seed {seed} family {index} (missing {missing}): engine {eligible:?} {headlines:?} {needs:?}, native {:?} {:?} {:?}",
                     theirs.eligible, theirs.headlines, theirs.needs
@@ -37,5 +49,15 @@ fn engine_and_native_agree_on_synthetic_families() {
         }
     }
     assert_eq!(compared, 6000);
-    assert!(disagreements.is_empty(), "{} of {compared} differ:\n{}", disagreements.len(), disagreements.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared} differ:\n{}",
+        disagreements.len(),
+        disagreements
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
