@@ -209,13 +209,13 @@ impl<W: Write> Sink<'_, W> {
         match self.format {
             Format::Jsonl => {
                 for o in &outcomes {
-                    let row = match o {
-                        Outcome::Decided(d) => d.to_json(),
-                        Outcome::Failed { line, id, error } => {
-                            json!({"id": id, "line": line, "error": error})
-                        }
-                    };
-                    serde_json::to_writer(&mut self.out, &row)?;
+                    match o {
+                        Outcome::Decided(d) => serde_json::to_writer(&mut self.out, d)?,
+                        Outcome::Failed { line, id, error } => serde_json::to_writer(
+                            &mut self.out,
+                            &json!({"id": id, "line": line, "error": error}),
+                        )?,
+                    }
                     self.out.write_all(b"\n")?;
                 }
             }

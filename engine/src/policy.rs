@@ -25,7 +25,8 @@ struct Inner {
     header: check::Header,
     files: Vec<SourceFile>,
     warnings: Vec<Diagnostic>,
-    hash: String,
+    /// Every decision's `policy` stamp, shared rather than copied per record.
+    stamp: Arc<PolicyStamp>,
     pub(crate) tests: Vec<TestCase>,
 }
 
@@ -94,11 +95,11 @@ pub struct Decision {
     outputs: Map<String, Json>,
     missing: Vec<String>,
     as_at: NaiveDate,
-    policy: PolicyStamp,
+    policy: Arc<PolicyStamp>,
     explanation: Option<Explanation>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 struct PolicyStamp {
     name: String,
     version: Option<String>,
@@ -132,33 +133,32 @@ impl Decision {
     }
     /// The decision in the stable output shape:
     /// `{"id", "outputs", "missing", "as_at", "policy": {"name", "version", "hash"}, "explanation"?}`.
+    /// To write it out, serialize the decision itself: the same JSON, without building this tree.
     pub fn to_json(&self) -> Json {
-        let mut o = Map::new();
-        o.insert(
-            "id".into(),
-            self.id.clone().map_or(Json::Null, Json::String),
-        );
-        o.insert("outputs".into(), Json::Object(self.outputs.clone()));
-        o.insert(
-            "missing".into(),
-            self.missing.iter().cloned().map(Json::String).collect(),
-        );
-        o.insert(
-            "as_at".into(),
-            Json::String(self.as_at.format("%Y-%m-%d").to_string()),
-        );
-        let mut p = Map::new();
-        p.insert("name".into(), Json::String(self.policy.name.clone()));
-        p.insert(
-            "version".into(),
-            self.policy.version.clone().map_or(Json::Null, Json::String),
-        );
-        p.insert("hash".into(), Json::String(self.policy.hash.clone()));
-        o.insert("policy".into(), Json::Object(p));
-        if let Some(e) = &self.explanation {
-            o.insert("explanation".into(), e.to_json());
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+}
+
+/// The stable output shape (see [`Decision::to_json`]).
+impl serde::Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Day(NaiveDate);
+        impl serde::Serialize for Day {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&self.0.format("%Y-%m-%d"))
+            }
         }
-        Json::Object(o)
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("id", &self.id)?;
+        o.serialize_entry("outputs", &self.outputs)?;
+        o.serialize_entry("missing", &self.missing)?;
+        o.serialize_entry("as_at", &Day(self.as_at))?;
+        o.serialize_entry("policy", &*self.policy)?;
+        if let Some(e) = &self.explanation {
+            o.serialize_entry("explanation", &e.to_json())?;
+        }
+        o.end()
     }
 }
 
@@ -217,7 +217,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, String> {
     const MAX: u64 = MAX_POLICY_BYTES as u64;
     let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
     if meta.len() > MAX {
-        return Err(format!("the file is larger than {} MB", MAX / 1024 / 1024));
+        return Err(format!("the file is larger than {} MiB", MAX >> 20));
     }
     let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
     String::from_utf8(bytes).map_err(|e| {
@@ -333,10 +333,14 @@ impl Policy {
         Ok(Policy {
             inner: Arc::new(Inner {
                 program,
+                stamp: Arc::new(PolicyStamp {
+                    name: header.name.clone(),
+                    version: header.version.clone(),
+                    hash,
+                }),
                 header,
                 files,
                 warnings: diagnostics,
-                hash,
                 tests,
             }),
         })
@@ -356,7 +360,7 @@ impl Policy {
     }
     /// `sha256:…` of the policy's files, so every decision can be traced to the exact text.
     pub fn content_hash(&self) -> &str {
-        &self.inner.hash
+        &self.inner.stamp.hash
     }
     /// Warnings found while loading (a policy with errors does not load).
     pub fn warnings(&self) -> &[Diagnostic] {
@@ -562,11 +566,7 @@ impl Policy {
             outputs,
             missing: missing.iter().map(|k| render_path(k)).collect(),
             as_at,
-            policy: PolicyStamp {
-                name: self.inner.header.name.clone(),
-                version: self.inner.header.version.clone(),
-                hash: self.inner.hash.clone(),
-            },
+            policy: self.inner.stamp.clone(),
             explanation,
         })
     }
