@@ -100,6 +100,22 @@ enum State {
     Done,
 }
 
+/// The types of one kind of definition (lets, fns or decisions), each worked out on first use.
+#[derive(Default)]
+struct Memo {
+    state: Vec<State>,
+    types: Vec<Type>,
+}
+
+impl Memo {
+    fn new(len: usize) -> Memo {
+        Memo {
+            state: vec![State::Todo; len],
+            types: vec![Type::Error; len],
+        }
+    }
+}
+
 pub(crate) struct Checker<'a> {
     pub(crate) files: &'a [SourceFile],
     pub(crate) program: Program,
@@ -113,13 +129,10 @@ pub(crate) struct Checker<'a> {
     fn_syntax: Vec<(FileId, ast::FnDecl)>,
     decision_syntax: Vec<(FileId, ast::DecisionDecl)>,
     need_syntax: Vec<(FileId, ast::NeedDecl)>,
-    let_state: Vec<State>,
-    fn_state: Vec<State>,
-    decision_state: Vec<State>,
-    pub(crate) let_types: Vec<Type>,
-    pub(crate) fn_types: Vec<Type>,
+    let_memo: Memo,
+    fn_memo: Memo,
+    decision_memo: Memo,
     pub(crate) fn_param_types: Vec<Vec<Type>>,
-    pub(crate) decision_types: Vec<Type>,
     /// Definitions referenced by each definition, for cycles; and whether each was used at all.
     pub(crate) deps: HashMap<Def, Vec<(Def, Loc)>>,
     pub(crate) current: Option<Def>,
@@ -133,7 +146,16 @@ pub(crate) struct Checker<'a> {
     decisions_out: Vec<Option<DecisionDef>>,
     /// `extern fn`s and `extern limits`: checked in `crate::script`.
     pub(crate) externs: crate::script::CheckState,
+    /// How many lets, fns and decisions are being checked one inside another (each is checked
+    /// where it is first used), and whether going past [`MAX_USE_DEPTH`] has been reported.
+    nesting: usize,
+    too_deep: bool,
 }
+
+/// How deeply lets, fns and decisions may use one another (`let a = b + 1`, `let b = c + 1`, …):
+/// far beyond any readable policy; checking and evaluating follow such a chain by recursion, so
+/// without a bound a long one (a 1 MiB policy holds 30,000) overflows the stack.
+pub(crate) const MAX_USE_DEPTH: usize = 64;
 
 impl<'a> Checker<'a> {
     fn new(files: &'a [SourceFile]) -> Checker<'a> {
@@ -149,13 +171,10 @@ impl<'a> Checker<'a> {
             fn_syntax: Vec::new(),
             decision_syntax: Vec::new(),
             need_syntax: Vec::new(),
-            let_state: Vec::new(),
-            fn_state: Vec::new(),
-            decision_state: Vec::new(),
-            let_types: Vec::new(),
-            fn_types: Vec::new(),
+            let_memo: Memo::default(),
+            fn_memo: Memo::default(),
+            decision_memo: Memo::default(),
             fn_param_types: Vec::new(),
-            decision_types: Vec::new(),
             deps: HashMap::new(),
             current: None,
             used: Default::default(),
@@ -166,7 +185,28 @@ impl<'a> Checker<'a> {
             fns_out: Vec::new(),
             decisions_out: Vec::new(),
             externs: Default::default(),
+            nesting: 0,
+            too_deep: false,
         }
+    }
+
+    /// Whether checking one more definition inside those being checked would go past
+    /// [`MAX_USE_DEPTH`]; reports it (once) at the definition that would.
+    fn nested_too_deeply(&mut self, loc: Loc, name: &str) -> bool {
+        if self.nesting < MAX_USE_DEPTH {
+            return false;
+        }
+        if !self.too_deep {
+            self.too_deep = true;
+            self.error(
+                loc,
+                format!(
+                    "`{name}` is used through a chain of more than {MAX_USE_DEPTH} lets, fns and decisions, each using the next"
+                ),
+            )
+            .help = Some("shorten the chain: compute from the record's fields in fewer steps".into());
+        }
+        true
     }
 
     pub(crate) fn error(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
@@ -415,13 +455,10 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        self.let_state = vec![State::Todo; self.let_syntax.len()];
-        self.let_types = vec![Type::Error; self.let_syntax.len()];
-        self.fn_state = vec![State::Todo; self.fn_syntax.len()];
-        self.fn_types = vec![Type::Error; self.fn_syntax.len()];
+        self.let_memo = Memo::new(self.let_syntax.len());
+        self.fn_memo = Memo::new(self.fn_syntax.len());
         self.fn_param_types = vec![Vec::new(); self.fn_syntax.len()];
-        self.decision_state = vec![State::Todo; self.decision_syntax.len()];
-        self.decision_types = vec![Type::Error; self.decision_syntax.len()];
+        self.decision_memo = Memo::new(self.decision_syntax.len());
         self.lets_out = vec![None; self.let_syntax.len()];
         self.fns_out = vec![None; self.fn_syntax.len()];
         self.decisions_out = vec![None; self.decision_syntax.len()];
@@ -750,17 +787,72 @@ impl<'a> Checker<'a> {
         Shown(t, &names).to_string()
     }
 
+    /// The type of definition `def` (a let, fn or decision), checking it on first use with
+    /// `check`: remembered once known; `Type::Error` while it is being checked (a cycle, which
+    /// `check_cycles` reports) or when the chain of uses is too deep.
+    fn on_demand(&mut self, def: Def, check: impl FnOnce(&mut Self) -> Type) -> Type {
+        let i = match def {
+            Def::Let(i) | Def::Fn(i) | Def::Decision(i) => i as usize,
+            _ => return Type::Error,
+        };
+        match self.memo(def).state.get(i) {
+            Some(State::Done) => return self.memo(def).types[i].clone(),
+            Some(State::Todo) => {}
+            Some(State::InProgress) | None => return Type::Error,
+        }
+        let (loc, name) = match def {
+            Def::Fn(_) => self.fn_syntax.get(i).map(|(f, d)| (*f, &d.name)),
+            Def::Decision(_) => self.decision_syntax.get(i).map(|(f, d)| (*f, &d.name)),
+            _ => self.let_syntax.get(i).map(|(f, d)| (*f, &d.name)),
+        }
+        .map(|(file, name)| {
+            (
+                Loc {
+                    file,
+                    span: name.span,
+                },
+                name.name.clone(),
+            )
+        })
+        .unwrap_or_else(|| {
+            (
+                Loc {
+                    file: 0,
+                    span: Default::default(),
+                },
+                String::new(),
+            )
+        });
+        if self.nested_too_deeply(loc, &name) {
+            return Type::Error;
+        }
+        self.memo(def).state[i] = State::InProgress;
+        self.nesting += 1;
+        let outer = self.current.replace(def);
+        let ty = check(self);
+        self.current = outer;
+        self.nesting -= 1;
+        let memo = self.memo(def);
+        memo.types[i] = ty.clone();
+        memo.state[i] = State::Done;
+        ty
+    }
+
+    fn memo(&mut self, def: Def) -> &mut Memo {
+        match def {
+            Def::Fn(_) => &mut self.fn_memo,
+            Def::Decision(_) => &mut self.decision_memo,
+            _ => &mut self.let_memo,
+        }
+    }
+
     /// Type of a `let`, checking it first if needed.
     pub(crate) fn let_type(&mut self, i: u32) -> Type {
-        let iu = i as usize;
-        match self.let_state.get(iu) {
-            Some(State::Done) => return self.let_types[iu].clone(),
-            Some(State::InProgress) | None => return Type::Error, // a cycle: reported by check_cycles
-            Some(State::Todo) => {}
-        }
-        self.let_state[iu] = State::InProgress;
+        self.on_demand(Def::Let(i), |c| c.check_let(i as usize))
+    }
+
+    fn check_let(&mut self, iu: usize) -> Type {
         let (file, decl) = self.let_syntax[iu].clone();
-        let outer = self.current.replace(Def::Let(i));
         let want = decl.ty.as_ref().map(|t| self.resolve_type(file, t));
         let mut scope = expr::Scope::default();
         let value = self.expr(file, &decl.value, &mut scope, want.as_ref());
@@ -784,26 +876,19 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        self.current = outer;
         self.lets_out[iu] = Some(Let {
             value,
             locals: scope.max_slots,
         });
-        self.let_types[iu] = ty.clone();
-        self.let_state[iu] = State::Done;
         ty
     }
 
     pub(crate) fn fn_type(&mut self, i: u32) -> Type {
-        let iu = i as usize;
-        match self.fn_state.get(iu) {
-            Some(State::Done) => return self.fn_types[iu].clone(),
-            Some(State::InProgress) | None => return Type::Error,
-            Some(State::Todo) => {}
-        }
-        self.fn_state[iu] = State::InProgress;
+        self.on_demand(Def::Fn(i), |c| c.check_fn(i as usize))
+    }
+
+    fn check_fn(&mut self, iu: usize) -> Type {
         let (file, decl) = self.fn_syntax[iu].clone();
-        let outer = self.current.replace(Def::Fn(i));
         let mut scope = expr::Scope::default();
         let mut param_types = Vec::new();
         for p in &decl.params {
@@ -840,27 +925,20 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        self.current = outer;
         let ty = body.ty.clone();
         self.fns_out[iu] = Some(Function {
             body,
             locals: scope.max_slots,
         });
-        self.fn_types[iu] = ty.clone();
-        self.fn_state[iu] = State::Done;
         ty
     }
 
     pub(crate) fn decision_type(&mut self, i: u32) -> Type {
-        let iu = i as usize;
-        match self.decision_state.get(iu) {
-            Some(State::Done) => return self.decision_types[iu].clone(),
-            Some(State::InProgress) | None => return Type::Error,
-            Some(State::Todo) => {}
-        }
-        self.decision_state[iu] = State::InProgress;
+        self.on_demand(Def::Decision(i), |c| c.check_decision(i as usize))
+    }
+
+    fn check_decision(&mut self, iu: usize) -> Type {
         let (file, decl) = self.decision_syntax[iu].clone();
-        let outer = self.current.replace(Def::Decision(i));
         let mut scope = expr::Scope::default();
         let value = self.expr(file, &decl.value, &mut scope, None);
         if contains_record(&value.ty) {
@@ -875,7 +953,6 @@ impl<'a> Checker<'a> {
             .help =
                 Some("decide a yes/no, a level, a number, a text, a date or a list of ids".into());
         }
-        self.current = outer;
         let ty = value.ty.clone();
         self.decisions_out[iu] = Some(DecisionDef {
             name: decl.name.name.clone(),
@@ -883,8 +960,6 @@ impl<'a> Checker<'a> {
             value,
             locals: scope.max_slots,
         });
-        self.decision_types[iu] = ty.clone();
-        self.decision_state[iu] = State::Done;
         ty
     }
 
