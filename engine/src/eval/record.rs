@@ -124,6 +124,28 @@ impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
     }
 }
 
+/// The visitor methods of a JSON true/false, number or text where the visitor wants something
+/// else: each the error `$wrong` gives, naming what was found.
+macro_rules! scalars_are_errors {
+    ($out:ty, $wrong:ident) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$out, E> {
+            Err(self.$wrong("true/false"))
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$out, E> {
+            Err(self.$wrong("a number"))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$out, E> {
+            Err(self.$wrong("a number"))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$out, E> {
+            Err(self.$wrong("a number"))
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$out, E> {
+            Err(self.$wrong("a text"))
+        }
+    };
+}
+
 impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
     type Value = Input;
 
@@ -235,21 +257,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         self.visit_unit()
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Input, E> {
-        Err(self.not_an_object("true/false"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Input, E> {
-        Err(self.not_an_object("a number"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Input, E> {
-        Err(self.not_an_object("a number"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Input, E> {
-        Err(self.not_an_object("a number"))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Input, E> {
-        Err(self.not_an_object("a text"))
-    }
+    scalars_are_errors!(Input, not_an_object);
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Input, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Err(self.not_an_object("a list"))
@@ -398,21 +406,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_, '_> {
     fn visit_none<E: de::Error>(self) -> Result<Value, E> {
         self.visit_unit()
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
-        Err(self.not_a_list("true/false"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Value, E> {
-        Err(self.not_a_list("a number"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Value, E> {
-        Err(self.not_a_list("a number"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Value, E> {
-        Err(self.not_a_list("a number"))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Value, E> {
-        Err(self.not_a_list("a text"))
-    }
+    scalars_are_errors!(Value, not_a_list);
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let found = match map.next_key::<Key<'de>>()? {
             Some(k) if k.as_str() == NUMBER_TOKEN => "a number",
