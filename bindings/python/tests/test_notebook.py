@@ -1,0 +1,36 @@
+"""The example notebook runs top to bottom (so it can never rot)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+NOTEBOOK = ROOT / "examples" / "notebooks" / "impact-of-a-threshold-change.ipynb"
+
+
+def test_the_notebook_runs_top_to_bottom():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    # The kernel must be this interpreter (the one earlyhelp is installed in): jupyter_client runs
+    # the `python3` kernel with sys.executable; PATH first in this environment for any other.
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )
+    client.execute()  # raises CellExecutionError, with the cell and traceback, if a cell fails
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "50,000 families evaluated" in text
+    assert "Eligible for Supporting Families: YES" in text
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 2, "the charts are drawn"
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("earlyhelp-decision" in h for h in html), "a decision shows as an HTML tree"
