@@ -59,6 +59,9 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
 /// runs out of stack.
 pub const MAX_BRACKETS: usize = 64;
 
+/// How many lists a type may nest (`list of list of …`).
+pub const MAX_TYPE_DEPTH: usize = 64;
+
 /// How deep an expression's tree may be (each operator of a chain like `a and b and c` counts).
 pub const MAX_DEPTH: usize = 256;
 
@@ -125,6 +128,20 @@ fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
         } else {
             depth + usize::from(pair.as_rule() == Rule::expr)
         };
+        if pair.as_rule() == Rule::list_type {
+            let lists = pair
+                .clone()
+                .into_inner()
+                .filter(|c| c.as_rule() == Rule::kw_list);
+            if lists.count() > MAX_TYPE_DEPTH {
+                return Err(SyntaxError {
+                    span: span(&pair),
+                    message: format!(
+                        "this type nests lists too deeply (more than {MAX_TYPE_DEPTH} levels)"
+                    ),
+                });
+            }
+        }
         if here > MAX_DEPTH {
             return Err(SyntaxError {
                 span: span(&pair),
@@ -661,10 +678,26 @@ fn fn_params(p: Pair<Rule>) -> Vec<FnParam> {
 }
 
 fn type_expr(p: Pair<Rule>) -> TypeExpr {
-    let sp = span(&p);
+    let end = span(&p).end;
     let c = first(p);
     match c.as_rule() {
-        Rule::list_type => TypeExpr::List(Box::new(type_expr(first(c))), sp),
+        Rule::list_type => {
+            // `list of list of X`: one `list` keyword per level, each level's span running from
+            // its keyword to the end of the type.
+            let mut starts = Vec::new();
+            let mut ty = None;
+            for part in c.into_inner() {
+                match part.as_rule() {
+                    Rule::kw_list => starts.push(part.as_span().start()),
+                    Rule::ident => ty = Some(TypeExpr::Named(ident(part))),
+                    _ => {}
+                }
+            }
+            let named = ty.expect("grammar: list element type");
+            starts.into_iter().rev().fold(named, |inner, start| {
+                TypeExpr::List(Box::new(inner), Span::new(start, end))
+            })
+        }
         _ => TypeExpr::Named(ident(c)),
     }
 }
