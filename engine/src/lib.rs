@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 mod check;
+mod depth;
 mod diagnostic;
 mod eval;
 mod explain;

@@ -322,6 +322,11 @@ impl Policy {
             return Err(LoadError { diagnostics });
         };
         crate::lower::lower(&mut program);
+        // Evaluation recurses on the caller's stack: how deep is bounded before it ever runs.
+        if let Err(too_deep) = crate::depth::check(&program) {
+            diagnostics.insert(0, diagnostic::render(&too_deep, &files));
+            return Err(LoadError { diagnostics });
+        }
         let mut hasher = Sha256::new();
         for f in &files {
             hasher.update(f.name.rsplit('/').next().unwrap_or(&f.name).as_bytes());
