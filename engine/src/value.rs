@@ -359,9 +359,8 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     if s.contains(['e', 'E']) {
         Decimal::from_scientific(s).ok()
     } else {
-        s.parse::<Decimal>()
-            .ok()
-            .or_else(|| Decimal::from_str_exact(s).ok())
+        // Exactly, or not at all: `parse` would round digits past the 28th without a word.
+        Decimal::from_str_exact(s).ok()
     }
 }
 
