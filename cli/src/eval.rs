@@ -341,16 +341,35 @@ fn read_records<W: Write>(
             .ok()
             .map(|text| text.trim_end_matches(['\n', '\r']).to_string());
         if let (1, Some(first)) = (line_no, line.as_deref().filter(|l| starts_document(l))) {
-            // The first line is not a whole record: read the document whole.
-            let mut rest = String::new();
-            reader.read_to_string(&mut rest)?;
-            let text = format!("{first}\n{rest}");
-            let chunk = whole_document(&text).unwrap_or_else(|| {
-                text.lines()
+            // The first line is not a whole record: read the document whole. Bytes, not a
+            // string: a line that is not UTF-8 must become an error row, not end the run.
+            let mut rest = Vec::new();
+            reader.read_to_end(&mut rest)?;
+            let chunk = match std::str::from_utf8(&rest) {
+                Ok(rest) => {
+                    let text = format!("{first}\n{rest}");
+                    whole_document(&text).unwrap_or_else(|| {
+                        text.lines()
+                            .enumerate()
+                            .map(|(i, l)| (i + 1, Some(l.to_string())))
+                            .collect()
+                    })
+                }
+                Err(_) => std::iter::once(Some(first.to_string()))
+                    .chain(
+                        rest.strip_suffix(b"\n")
+                            .unwrap_or(&rest)
+                            .split(|&b| b == b'\n')
+                            .map(|l| {
+                                std::str::from_utf8(l)
+                                    .ok()
+                                    .map(|t| t.trim_end_matches('\r').to_string())
+                            }),
+                    )
                     .enumerate()
-                    .map(|(i, l)| (i + 1, Some(l.to_string())))
-                    .collect()
-            });
+                    .map(|(i, l)| (i + 1, l))
+                    .collect(),
+            };
             for part in chunk.chunks(CHUNK) {
                 sink.emit(part)?;
             }

@@ -113,6 +113,30 @@ fn every_line_gives_one_row_in_order() {
 }
 
 #[test]
+fn a_first_line_that_opens_a_document_loses_nothing() {
+    // A first line that does not close is read as the start of one JSON document; when the
+    // whole is not one document, every line is still a row — including one that is not UTF-8.
+    let lines: Vec<Vec<u8>> = vec![
+        b"{\"id\": \"B1\", \"members\": [".to_vec(),
+        vec![b'{', 0xff, 0xfe, b'}'],
+        good("G3").into_bytes(),
+        format!("{}\r", good("G4")).into_bytes(),
+    ];
+    let (rows, _, code) = eval(&lines.join(&b'\n'));
+    assert_eq!(rows.len(), 4, "one row per line: {rows:?}");
+    assert_eq!(rows[0]["line"], 1);
+    assert!(rows[1]["error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("not UTF-8"));
+    assert_eq!(rows[2]["id"], "G3");
+    assert!(rows[2].get("outputs").is_some(), "{}", rows[2]);
+    assert_eq!(rows[3]["id"], "G4");
+    assert!(rows[3].get("outputs").is_some(), "{}", rows[3]);
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn record_content_never_appears_in_errors() {
     const SENTINEL: &str = "SENTINEL-7f3a9c";
     let cases = [
