@@ -3,6 +3,7 @@
 use earlyhelp::Policy;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 fn supporting_families() -> &'static Policy {
@@ -14,30 +15,53 @@ fn supporting_families() -> &'static Policy {
     })
 }
 
+const LOGIC_RECORD: &str =
+    "record R { id: text required, a: bool, b: bool, c: bool }\ninput r: R\n";
+
+const LOGIC_DECISIONS: [(&str, &str); 14] = [
+    ("not_and", "not (r.a and r.b)"),
+    ("or_not", "not r.a or not r.b"),
+    ("not_or", "not (r.a or r.b)"),
+    ("and_not", "not r.a and not r.b"),
+    ("and_comm", "r.b and r.a"),
+    ("and_ab", "r.a and r.b"),
+    ("or_ab", "r.a or r.b"),
+    ("or_comm", "r.b or r.a"),
+    ("assoc_left", "(r.a and r.b) and r.c"),
+    ("assoc_right", "r.a and (r.b and r.c)"),
+    ("distrib_left", "r.a and (r.b or r.c)"),
+    ("distrib_right", "(r.a and r.b) or (r.a and r.c)"),
+    ("double_not", "not not r.a"),
+    ("a", "r.a"),
+];
+
+/// Every law's two sides as decisions of one policy.
 fn logic() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| {
-        r#"
-        record R { id: text required, a: bool, b: bool, c: bool }
-        input r: R
-        decision not_and = not (r.a and r.b)
-        decision or_not = not r.a or not r.b
-        decision not_or = not (r.a or r.b)
-        decision and_not = not r.a and not r.b
-        decision and_comm = r.b and r.a
-        decision and_ab = r.a and r.b
-        decision or_ab = r.a or r.b
-        decision or_comm = r.b or r.a
-        decision assoc_left = (r.a and r.b) and r.c
-        decision assoc_right = r.a and (r.b and r.c)
-        decision distrib_left = r.a and (r.b or r.c)
-        decision distrib_right = (r.a and r.b) or (r.a and r.c)
-        decision double_not = not not r.a
-        decision a = r.a
-        "#
-        .parse()
-        .expect("loads")
+        let decisions: String = LOGIC_DECISIONS
+            .iter()
+            .map(|(name, expr)| format!("decision {name} = {expr}\n"))
+            .collect();
+        format!("{LOGIC_RECORD}{decisions}").parse().expect("loads")
     })
+}
+
+/// One decision alone, so that the record's missing fields are that decision's own.
+fn logic_alone(name: &str) -> &'static Policy {
+    static POLICIES: OnceLock<HashMap<&'static str, Policy>> = OnceLock::new();
+    let all = POLICIES.get_or_init(|| {
+        LOGIC_DECISIONS
+            .iter()
+            .map(|(name, expr)| {
+                let policy = format!("{LOGIC_RECORD}decision {name} = {expr}\n")
+                    .parse()
+                    .expect("loads");
+                (*name, policy)
+            })
+            .collect()
+    });
+    &all[name]
 }
 
 fn truth() -> impl Strategy<Value = Value> {
@@ -114,6 +138,28 @@ fn incomplete_family() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Any JSON value, a few levels deep.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        "[a-z0-9 ]{0,8}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Fields no policy declares (the prefix keeps them clear of declared names), with any values.
+fn undeclared_fields() -> impl Strategy<Value = Vec<(String, Value)>> {
+    prop::collection::vec(("zz_[a-z_]{1,8}", any_json()), 1..4)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -134,6 +180,38 @@ proptest! {
         if a == json!(true) || b == json!(true) {
             prop_assert_eq!(&out["or_ab"], &json!(true));
         }
+        // The missing fields each side reports: a known result reports none; an unknown one
+        // names only fields that are unknown, at least one; and the sides of each law that
+        // rearranges without duplicating (all but distributivity) name the same fields.
+        let record = json!({"id": "R", "a": a, "b": b, "c": c});
+        let unknown: Vec<&str> = [("a", &a), ("b", &b), ("c", &c)]
+            .iter()
+            .filter(|(_, v)| v.is_null())
+            .map(|(k, _)| *k)
+            .collect();
+        let missing = |name: &str| -> Result<Vec<String>, TestCaseError> {
+            let d = logic_alone(name).evaluate(&record).expect("evaluates");
+            let mut m = d.missing().to_vec();
+            m.sort();
+            if d.output(name) == Some(&Value::Null) {
+                prop_assert!(!m.is_empty(), "{} is undetermined but names no field", name);
+            } else {
+                prop_assert!(m.is_empty(), "{} is known but names {:?}", name, m);
+            }
+            for path in &m {
+                prop_assert!(
+                    unknown.iter().any(|u| path.ends_with(u)),
+                    "{} names {} which is known", name, path
+                );
+            }
+            Ok(m)
+        };
+        for (x, y) in [("not_and", "or_not"), ("not_or", "and_not"), ("and_ab", "and_comm"), ("or_ab", "or_comm"),
+                       ("assoc_left", "assoc_right"), ("double_not", "a")] {
+            prop_assert_eq!(missing(x)?, missing(y)?, "missing of {} vs {} for a={} b={} c={}", x, y, a, b, c);
+        }
+        missing("distrib_left")?;
+        missing("distrib_right")?;
     }
 
     /// The same record always gives the same decision, to the byte.
@@ -164,19 +242,41 @@ proptest! {
         }
     }
 
-    /// The order members are listed in never changes a decision.
+    /// The order members are listed in never changes a decision, nor which fields it reports
+    /// missing (up to the members' new positions). Rotations and reversals give every order of
+    /// the example's members (two; any three).
     #[test]
-    fn member_order_does_not_matter(family in incomplete_family(), rotate in 0usize..3) {
+    fn member_order_does_not_matter(family in incomplete_family(), rotate in 0usize..3, reverse in any::<bool>()) {
         let policy = supporting_families();
+        let len = family["members"].as_array().map_or(0, Vec::len);
+        let mut order: Vec<usize> = (0..len).collect();
+        order.rotate_left(rotate % len.max(1));
+        if reverse {
+            order.reverse();
+        }
         let mut shuffled = family.clone();
         if let Some(members) = shuffled["members"].as_array_mut() {
-            let len = members.len().max(1);
-            members.rotate_left(rotate % len);
+            *members = order.iter().map(|&i| family["members"][i].clone()).collect();
         }
         let a = policy.evaluate(&family).expect("evaluates");
         let b = policy.evaluate(&shuffled).expect("evaluates");
         prop_assert_eq!(a.outputs(), b.outputs());
-        prop_assert_eq!(a.missing().len(), b.missing().len());
+        // `members[j]` of the shuffled family is `members[order[j]]` of the original.
+        let mut moved_back: Vec<String> = b
+            .missing()
+            .iter()
+            .map(|p| match p.strip_prefix("members[").and_then(|r| r.split_once(']')) {
+                Some((j, rest)) => match j.parse::<usize>() {
+                    Ok(j) => format!("members[{}]{rest}", order[j]),
+                    Err(_) => p.clone(),
+                },
+                None => p.clone(),
+            })
+            .collect();
+        moved_back.sort();
+        let mut original = a.missing().to_vec();
+        original.sort();
+        prop_assert_eq!(original, moved_back);
     }
 
     /// Adding a member who meets no need never makes an eligible family ineligible.
@@ -198,5 +298,37 @@ proptest! {
         if before.output("eligible") == Some(&json!(true)) {
             prop_assert_eq!(after.output("eligible"), Some(&json!(true)));
         }
+    }
+
+    /// Fields the policy does not declare — at the top, in a member, anywhere — never change a
+    /// decision or what it reports missing: records carry more than any one policy reads.
+    #[test]
+    fn undeclared_fields_change_nothing(
+        family in incomplete_family(),
+        top in undeclared_fields(),
+        inner in undeclared_fields(),
+        member in 0usize..4,
+    ) {
+        let policy = supporting_families();
+        let mut larger = family.clone();
+        for (k, v) in top {
+            larger[k.as_str()] = v;
+        }
+        if let Some(members) = larger["members"].as_array_mut() {
+            let len = members.len();
+            if let Some(Value::Object(m)) = members.get_mut(member % len.max(1)) {
+                for (k, v) in inner {
+                    m.insert(k, v);
+                }
+            }
+        }
+        let a = policy.evaluate(&family).expect("evaluates");
+        let b = policy.evaluate(&larger).expect("evaluates");
+        prop_assert_eq!(a.outputs(), b.outputs());
+        prop_assert_eq!(a.missing(), b.missing());
+        let text = policy
+            .evaluate_json(&larger.to_string(), &earlyhelp::Options::default())
+            .expect("evaluates from text");
+        prop_assert_eq!(b.to_json(), text.to_json());
     }
 }
