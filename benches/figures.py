@@ -20,7 +20,8 @@ def ns(group, bench):
 
     Criterion's headline figure: the slope of the linear regression for per-family benches,
     the mean for the batch benches (flat sampling)."""
-    path = os.path.join(ROOT, group, bench.replace("/", "_"), "new", "estimates.json")
+    path = os.path.join(ROOT, group.replace("/", "_"), bench.replace("/", "_"), "new",
+                        "estimates.json")
     try:
         with open(path) as f:
             e = json.load(f)
