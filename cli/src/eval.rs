@@ -340,7 +340,9 @@ fn read_records<W: Write>(
         let line = std::str::from_utf8(&buf)
             .ok()
             .map(|text| text.trim_end_matches(['\n', '\r']).to_string());
-        if let (1, Some(first)) = (line_no, line.as_deref().filter(|l| starts_document(l))) {
+        // Only the first line can open a document (checked by parsing it: never every line).
+        let opens_document = line_no == 1 && line.as_deref().is_some_and(starts_document);
+        if let (true, Some(first)) = (opens_document, line.as_deref()) {
             // The first line is not a whole record: read the document whole. Bytes, not a
             // string: a line that is not UTF-8 must become an error row, not end the run.
             let mut rest = Vec::new();
