@@ -80,7 +80,8 @@ fn shape(items: &[Item]) -> String {
     let debug = format!("{items:?}");
     let mut out = String::with_capacity(debug.len());
     let mut rest = debug.as_str();
-    while let Some(i) = rest.find("span: Span {") {
+    // Every `Span { … }`, named (`span: Span { … }`) or not (`List(_, Span { … })`).
+    while let Some(i) = rest.find("Span {") {
         out.push_str(&rest[..i]);
         let after = &rest[i..];
         let end = after.find('}').map_or(after.len(), |e| e + 1);
