@@ -187,71 +187,13 @@ impl Depths<'_> {
             | Node::Meta { .. } => self.every_need(),
             _ => 0,
         };
-        let children = children(e)
+        let children = e
+            .node
+            .children()
             .into_iter()
             .map(|c| self.expr(c))
             .max()
             .unwrap_or(0);
         1 + uses.max(children)
-    }
-}
-
-fn children(e: &Expr) -> Vec<&Expr> {
-    match &e.node {
-        Node::Const(_)
-        | Node::Input
-        | Node::Local(_)
-        | Node::Let(_)
-        | Node::Param(_)
-        | Node::Need(_)
-        | Node::Group(_)
-        | Node::Decision(_)
-        | Node::Highest
-        | Node::AsAt
-        | Node::MetGroups
-        | Node::MetNeeds
-        | Node::AllGroups
-        | Node::AllNeeds => Vec::new(),
-        Node::Field { base, .. } | Node::Project { base, .. } | Node::Meta { base, .. } => {
-            vec![base]
-        }
-        Node::Call { args, .. }
-        | Node::Builtin { args, .. }
-        | Node::Extern { args, .. }
-        | Node::List(args) => args.iter().collect(),
-        Node::Not(a) | Node::Neg(a) => vec![a],
-        Node::Known { value, .. } => vec![value],
-        Node::And(a, b)
-        | Node::Or(a, b)
-        | Node::Compare(_, a, b)
-        | Node::Arith(_, a, b)
-        | Node::Otherwise(a, b) => vec![a, b],
-        Node::Shift { date, duration, .. } => vec![date, duration],
-        Node::Between(a, b, c) => vec![a, b, c],
-        Node::In { value, list, .. } => vec![value, list],
-        Node::Within {
-            date,
-            duration,
-            anchor,
-            ..
-        } => vec![date, duration, anchor],
-        Node::Filter { list, cond, .. } => vec![list, cond],
-        Node::Quantifier {
-            list, filter, body, ..
-        } => [Some(&**list), filter.as_deref(), Some(&**body)]
-            .into_iter()
-            .flatten()
-            .collect(),
-        Node::Aggregate {
-            list, filter, body, ..
-        } => [Some(&**list), filter.as_deref(), body.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect(),
-        Node::When { arms, otherwise } => arms
-            .iter()
-            .flat_map(|(c, v)| [c, v])
-            .chain([&**otherwise])
-            .collect(),
     }
 }

@@ -332,3 +332,86 @@ pub(crate) enum Meta {
     Group,
     Needs,
 }
+
+/// The sub-expressions of a node, in evaluation order: `$($m)?` is empty for shared references and
+/// `mut` for exclusive ones, so one list of cases serves both walks.
+macro_rules! node_children {
+    ($node:expr, $iter:ident $(, $m:tt)?) => {
+        match $node {
+            Node::Const(_)
+            | Node::Input
+            | Node::Local(_)
+            | Node::Let(_)
+            | Node::Param(_)
+            | Node::Need(_)
+            | Node::Group(_)
+            | Node::Decision(_)
+            | Node::Highest
+            | Node::AsAt
+            | Node::MetGroups
+            | Node::MetNeeds
+            | Node::AllGroups
+            | Node::AllNeeds => Vec::new(),
+            Node::Field { base, .. } | Node::Project { base, .. } | Node::Meta { base, .. } => {
+                vec![&$($m)? **base]
+            }
+            Node::Call { args, .. }
+            | Node::Extern { args, .. }
+            | Node::Builtin { args, .. }
+            | Node::List(args) => args.$iter().collect(),
+            Node::Not(x) | Node::Neg(x) | Node::Known { value: x, .. } => vec![&$($m)? **x],
+            Node::And(a, b)
+            | Node::Or(a, b)
+            | Node::Compare(_, a, b)
+            | Node::Arith(_, a, b)
+            | Node::Otherwise(a, b) => vec![&$($m)? **a, &$($m)? **b],
+            Node::Shift { date, duration, .. } => vec![&$($m)? **date, &$($m)? **duration],
+            Node::Between(a, b, c) => vec![&$($m)? **a, &$($m)? **b, &$($m)? **c],
+            Node::In { value, list, .. } => vec![&$($m)? **value, &$($m)? **list],
+            Node::Within {
+                date,
+                duration,
+                anchor,
+                ..
+            } => vec![&$($m)? **date, &$($m)? **duration, &$($m)? **anchor],
+            Node::Filter { list, cond, .. } => vec![&$($m)? **list, &$($m)? **cond],
+            Node::Quantifier {
+                list, filter, body, ..
+            } => {
+                let mut v = vec![&$($m)? **list];
+                v.extend(filter.$iter().map(|f| &$($m)? **f));
+                v.push(&$($m)? **body);
+                v
+            }
+            Node::Aggregate {
+                list, filter, body, ..
+            } => {
+                let mut v = vec![&$($m)? **list];
+                v.extend(filter.$iter().map(|f| &$($m)? **f));
+                v.extend(body.$iter().map(|b| &$($m)? **b));
+                v
+            }
+            Node::When { arms, otherwise } => {
+                let mut v = Vec::with_capacity(arms.len() * 2 + 1);
+                for (c, x) in arms.$iter() {
+                    v.push(c);
+                    v.push(x);
+                }
+                v.push(&$($m)? **otherwise);
+                v
+            }
+        }
+    };
+}
+
+impl Node {
+    /// The node's sub-expressions, in evaluation order.
+    pub(crate) fn children(&self) -> Vec<&Expr> {
+        node_children!(self, iter)
+    }
+
+    /// The node's sub-expressions, in evaluation order, to rewrite them.
+    pub(crate) fn children_mut(&mut self) -> Vec<&mut Expr> {
+        node_children!(self, iter_mut, mut)
+    }
+}

@@ -36,7 +36,7 @@ pub(crate) fn lower(program: &mut Program) {
 }
 
 fn fold(e: &mut Expr, constants: &[Option<Value>]) {
-    for child in children(&mut e.node) {
+    for child in e.node.children_mut() {
         fold(child, constants);
     }
     match &mut e.node {
@@ -96,81 +96,6 @@ fn fold(e: &mut Expr, constants: &[Option<Value>]) {
     }
 }
 
-fn children(node: &mut Node) -> Vec<&mut Expr> {
-    match node {
-        Node::Const(_)
-        | Node::Input
-        | Node::Local(_)
-        | Node::Let(_)
-        | Node::Param(_)
-        | Node::Need(_)
-        | Node::Group(_)
-        | Node::Decision(_)
-        | Node::Highest
-        | Node::AsAt
-        | Node::MetGroups
-        | Node::MetNeeds
-        | Node::AllGroups
-        | Node::AllNeeds => Vec::new(),
-        Node::Field { base, .. } | Node::Project { base, .. } | Node::Meta { base, .. } => {
-            vec![base.as_mut()]
-        }
-        Node::Call { args, .. }
-        | Node::Extern { args, .. }
-        | Node::Builtin { args, .. }
-        | Node::List(args) => args.iter_mut().collect(),
-        Node::Not(x) | Node::Neg(x) | Node::Known { value: x, .. } => vec![x.as_mut()],
-        Node::And(a, b)
-        | Node::Or(a, b)
-        | Node::Compare(_, a, b)
-        | Node::Arith(_, a, b)
-        | Node::Otherwise(a, b) => {
-            vec![a.as_mut(), b.as_mut()]
-        }
-        Node::Shift { date, duration, .. } => vec![date.as_mut(), duration.as_mut()],
-        Node::Between(a, b, c) => vec![a.as_mut(), b.as_mut(), c.as_mut()],
-        Node::In { value, list, .. } => vec![value.as_mut(), list.as_mut()],
-        Node::Within {
-            date,
-            duration,
-            anchor,
-            ..
-        } => vec![date.as_mut(), duration.as_mut(), anchor.as_mut()],
-        Node::Filter { list, cond, .. } => vec![list.as_mut(), cond.as_mut()],
-        Node::Quantifier {
-            list, filter, body, ..
-        } => {
-            let mut v = vec![list.as_mut()];
-            if let Some(f) = filter {
-                v.push(f.as_mut());
-            }
-            v.push(body.as_mut());
-            v
-        }
-        Node::Aggregate {
-            list, filter, body, ..
-        } => {
-            let mut v = vec![list.as_mut()];
-            if let Some(f) = filter {
-                v.push(f.as_mut());
-            }
-            if let Some(b) = body {
-                v.push(b.as_mut());
-            }
-            v
-        }
-        Node::When { arms, otherwise } => {
-            let mut v: Vec<&mut Expr> = Vec::new();
-            for (c, x) in arms.iter_mut() {
-                v.push(c);
-                v.push(x);
-            }
-            v.push(otherwise.as_mut());
-            v
-        }
-    }
-}
-
 /// Which fields of each record type the policy reads. Required fields count as read: a record
 /// without them is rejected whether or not a rule looks. `id` counts too: explanations name
 /// elements by it.
@@ -206,7 +131,7 @@ fn read_set(program: &mut Program) -> Vec<Vec<bool>> {
         if let Some(slot) = field.and_then(|(r, i)| read.get_mut(r as usize)?.get_mut(i as usize)) {
             *slot = true;
         }
-        stack.extend(children(&mut e.node));
+        stack.extend(e.node.children_mut());
     }
     read
 }
