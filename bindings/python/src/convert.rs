@@ -173,30 +173,30 @@ impl Walker {
             return self.float(f);
         }
         if let Ok(l) = obj.cast::<PyList>() {
-            self.out.push('[');
-            for (i, v) in l.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                self.value(&v, depth + 1)
-                    .map_err(|f| under(Seg::Index(i), f))?;
-            }
-            self.out.push(']');
-            return Ok(());
+            return self.array(l.iter(), depth);
         }
         if let Ok(t) = obj.cast::<PyTuple>() {
-            self.out.push('[');
-            for (i, v) in t.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                self.value(&v, depth + 1)
-                    .map_err(|f| under(Seg::Index(i), f))?;
-            }
-            self.out.push(']');
-            return Ok(());
+            return self.array(t.iter(), depth);
         }
         self.unusual(obj, depth)
+    }
+
+    /// A list or tuple, as a JSON array.
+    fn array<'py>(
+        &mut self,
+        items: impl Iterator<Item = Bound<'py, PyAny>>,
+        depth: usize,
+    ) -> Result<(), Failure> {
+        self.out.push('[');
+        for (i, v) in items.enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.value(&v, depth + 1)
+                .map_err(|f| under(Seg::Index(i), f))?;
+        }
+        self.out.push(']');
+        Ok(())
     }
 
     /// The `i`th member of an object: `"key":value`.
