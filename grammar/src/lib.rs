@@ -7,5 +7,7 @@ pub mod ast;
 mod parse;
 mod print;
 
-pub use parse::{parse, parse_expr, SyntaxError, MAX_BRACKETS, MAX_DEPTH, MAX_TYPE_DEPTH};
+pub use parse::{
+    parse, parse_expr, SyntaxError, MAX_BRACKETS, MAX_DEPTH, MAX_PARSE_STEPS, MAX_TYPE_DEPTH,
+};
 pub use print::{format, print, print_expr, FormatError};

@@ -16,8 +16,21 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// How many steps (rule calls) the parser may take on one text: some 10 times what real policies
+/// need per byte (3 to 7), for a policy of the largest size the engine loads (1 MiB). Some broken
+/// text — brackets left open around `any c in …: a = (…` — makes a PEG parser backtrack
+/// exponentially; the budget turns that hang into an error within about a second.
+pub const MAX_PARSE_STEPS: usize = 64 << 20;
+
+/// pest's step budget is process-wide: set it once, before the first parse.
+fn bound_parse_steps() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_STEPS)));
+}
+
 /// Parses one policy file.
 pub fn parse(source: &str) -> Result<Module, SyntaxError> {
+    bound_parse_steps();
     check_brackets(source)?;
     let mut pairs = PolicyParser::parse(Rule::file, source).map_err(|e| syntax_error(e, source))?;
     check_depth(pairs.clone())?;
@@ -38,6 +51,7 @@ pub fn parse(source: &str) -> Result<Module, SyntaxError> {
 
 /// Parses a lone expression (used by tests and tools).
 pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
+    bound_parse_steps();
     check_brackets(source)?;
     let mut pairs = PolicyParser::parse(Rule::expr, source).map_err(|e| syntax_error(e, source))?;
     check_depth(pairs.clone())?;
@@ -198,6 +212,14 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
     let at = source.get(span.start..).unwrap_or("");
     let positives: Vec<Rule> = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        pest::error::ErrorVariant::CustomError { message } if message.contains("limit reached") => {
+            return SyntaxError {
+                span: Span::new(span.start, span.start),
+                message: format!(
+                    "this text is too tangled to parse (more than {MAX_PARSE_STEPS} steps): look for brackets left open, often around `any …:` or `count of …:`"
+                ),
+            };
+        }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     // Mistakes common enough to deserve their own words.

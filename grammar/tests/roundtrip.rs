@@ -148,6 +148,19 @@ proptest! {
 }
 
 #[test]
+fn brackets_left_open_around_quantifiers_are_an_error_not_a_hang() {
+    // Each unclosed level makes a PEG parser try the inner text twice (once as the quantifier's
+    // body, once as the right side of the comparison after it): 2^40 attempts without the step
+    // budget. Found by the `parse` fuzz target.
+    let text = format!("let x = {} 0\n", "(any c in x: a = ".repeat(40));
+    let e = parse(&text).expect_err("unclosed brackets");
+    assert!(e.message.contains("too tangled to parse"), "{}", e.message);
+    // Real policies stay far inside the budget: the largest shipped file parses.
+    let tests = include_str!("../../policies/supporting-families/supporting-families.tests.policy");
+    assert!(parse(tests).is_ok());
+}
+
+#[test]
 fn hostile_nesting_is_refused_not_overflowed() {
     let parens = format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000));
     let e = parse_expr(&parens).expect_err("too deep");
