@@ -581,6 +581,10 @@ impl Policy {
         let Some((expr, locals)) = &program.as_at else {
             return Ok(today());
         };
+        // Usually a plain field (`family.assessment_date`): read it without an evaluator.
+        if let Some(Value::Date(d)) = crate::eval::place(expr, input, &[]) {
+            return Ok(*d);
+        }
         let mut ev = Eval::new(program, input.clone(), Vec::new(), NoTrace);
         let value = ev.top(expr, *locals).0;
         if let Some(failure) = ev.failure.take() {

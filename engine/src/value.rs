@@ -112,6 +112,8 @@ pub(crate) enum Missing {
     None,
     /// Read straight from this path; a field read on it extends the path.
     At(Path),
+    /// One cause, no longer extendable: the common case, kept without allocating a list.
+    One(Path),
     /// Several causes, merged by an operator.
     Set(Arc<Vec<Path>>),
 }
@@ -120,30 +122,38 @@ impl Missing {
     pub(crate) fn paths(&self) -> &[Path] {
         match self {
             Missing::None => &[],
-            Missing::At(p) => std::slice::from_ref(p),
+            Missing::At(p) | Missing::One(p) => std::slice::from_ref(p),
             Missing::Set(v) => v,
         }
     }
 
     pub(crate) fn union(&self, other: &Missing) -> Missing {
+        let has_all = |of: &Missing, these: &Missing| {
+            these
+                .paths()
+                .iter()
+                .all(|p| of.paths().iter().any(|q| Arc::ptr_eq(p, q)))
+        };
         match (self, other) {
-            (Missing::None, x) | (x, Missing::None) => x.clone().settled(),
-            _ => {
-                let mut v: Vec<Path> = self.paths().to_vec();
-                for p in other.paths() {
-                    if !v.iter().any(|q| Arc::ptr_eq(p, q)) {
-                        v.push(p.clone());
-                    }
-                }
-                Missing::Set(Arc::new(v))
+            (Missing::None, x) | (x, Missing::None) => return x.clone().settled(),
+            // One side already holds every cause of the other: no new list.
+            (a, b) if has_all(a, b) => return a.clone().settled(),
+            (a, b) if has_all(b, a) => return b.clone().settled(),
+            _ => {}
+        }
+        let mut v: Vec<Path> = self.paths().to_vec();
+        for p in other.paths() {
+            if !v.iter().any(|q| Arc::ptr_eq(p, q)) {
+                v.push(p.clone());
             }
         }
+        Missing::Set(Arc::new(v))
     }
 
     /// The same causes, no longer extendable by field reads.
     pub(crate) fn settled(self) -> Missing {
         match self {
-            Missing::At(p) => Missing::Set(Arc::new(vec![p])),
+            Missing::At(p) => Missing::One(p),
             other => other,
         }
     }

@@ -189,6 +189,14 @@ impl<'p, T: Tracer> Eval<'p, T> {
             .unwrap_or_else(Value::unknown)
     }
 
+    fn place(&self, e: &Expr) -> Option<&Value> {
+        place(
+            e,
+            &self.input,
+            self.stack.get(self.base..).unwrap_or_default(),
+        )
+    }
+
     fn set_local(&mut self, slot: u32, v: Value) {
         if let Some(s) = self.stack.get_mut(self.base + slot as usize) {
             *s = v;
@@ -251,8 +259,10 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 v
             }
             Node::Field { base, index, name } => {
-                let b = self.eval(base);
-                let v = field(b, *index, name);
+                let v = match self.place(base) {
+                    Some(b) => field(b, *index, name),
+                    None => field(&self.eval(base), *index, name),
+                };
                 // A yes/no field read as a condition is a reason in its own right.
                 if T::ON && e.ty == Type::Bool {
                     self.note(e, &v, |_| None, Vec::new());
@@ -264,7 +274,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
                     let items = l
                         .items
                         .iter()
-                        .map(|item| field(item.clone(), *index, name))
+                        .map(|item| field(item, *index, name))
                         .collect();
                     Value::List(Arc::new(List {
                         items,
@@ -664,6 +674,8 @@ impl<'p, T: Tracer> Eval<'p, T> {
         let mark = self.tracer.mark();
         let (mut lo, mut hi) = (0u32, 0u32);
         let mut missing = Missing::None;
+        // Whether some element may or may not count: an unknown need not name a field.
+        let mut maybe_member = false;
         let mut picked: Vec<Value> = Vec::new();
         for (i, item) in items.items.iter().enumerate() {
             let m = items.membership(i);
@@ -691,6 +703,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 Value::Bool(false) => continue,
                 Value::Bool(true) => {}
                 other => {
+                    maybe_member = true;
                     missing = missing.union(&other.missing());
                     continue;
                 }
@@ -716,7 +729,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 }
             };
         }
-        if !matches!(missing, Missing::None) || picked.iter().any(Value::is_unknown) {
+        if maybe_member || picked.iter().any(Value::is_unknown) {
             return Value::Unknown(missing.settled());
         }
         if agg != Agg::Sum && picked.iter().any(|v| matches!(v, Value::Range { .. })) {
@@ -829,8 +842,25 @@ impl<'p, T: Tracer> Eval<'p, T> {
     }
 }
 
+/// The value `e` reads in place, if it is the input, a local or a present field of one: a chain of
+/// field reads borrows down to its last field, touching no reference counts on the way.
+pub(crate) fn place<'v>(e: &Expr, input: &'v Value, locals: &'v [Value]) -> Option<&'v Value> {
+    match &e.node {
+        Node::Input => Some(input),
+        Node::Local(slot) => locals.get(*slot as usize),
+        Node::Field { base, index, .. } => match place(base, input, locals)? {
+            Value::Record(r) => r
+                .fields
+                .get(*index as usize)
+                .filter(|v| !matches!(v, Value::Unknown(Missing::None))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Reads a field; an absent field becomes unknown at its own path.
-fn field(base: Value, index: u32, name: &std::sync::Arc<str>) -> Value {
+fn field(base: &Value, index: u32, name: &std::sync::Arc<str>) -> Value {
     match base {
         Value::Record(r) => match r.fields.get(index as usize) {
             Some(Value::Unknown(Missing::None)) => {
@@ -839,7 +869,7 @@ fn field(base: Value, index: u32, name: &std::sync::Arc<str>) -> Value {
             Some(v) => v.clone(),
             None => Value::unknown(),
         },
-        Value::Unknown(Missing::At(p)) => Value::Unknown(Missing::At(field_path(&p, name))),
+        Value::Unknown(Missing::At(p)) => Value::Unknown(Missing::At(field_path(p, name))),
         other => Value::Unknown(other.missing()),
     }
 }

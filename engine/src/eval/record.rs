@@ -167,7 +167,6 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             .get(self.record as usize)
             .filter(|r| !r.is_empty());
         let mut fields = vec![Value::Unknown(Missing::None); def.fields.len()];
-        let mut present = vec![false; def.fields.len()];
         let mut id = None;
         let mut first = true;
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -189,7 +188,6 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                 };
                 if let (Some(i), true) = (slot, wanted) {
                     let f = &def.fields[i];
-                    present[i] = !raw.is_null();
                     fields[i] = FieldSeed {
                         cx: self.cx,
                         ty: &f.ty,
@@ -211,18 +209,18 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         item: false,
                     };
                     fields[i] = map.next_value_seed(seed)?;
-                    present[i] = !matches!(fields[i], Value::Unknown(_));
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
+        // Null, absent and unknown alike leave a field unknown.
         if let Some(f) = def
             .fields
             .iter()
-            .zip(&present)
-            .find(|(f, p)| f.required && !**p)
+            .zip(&fields)
+            .find(|(f, v)| f.required && v.is_unknown())
             .map(|(f, _)| f)
         {
             let path = field_path(&self.path, &f.name).to_string();
@@ -377,15 +375,18 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_, '_> {
         let Type::List(item) = self.ty else {
             return Ok(Value::unknown());
         };
-        let list_path = (self.path)();
+        // Made only if an element needs it (a record, an unknown, an error): most lists hold
+        // known dates, whose paths are never asked for.
+        let list_path = std::cell::OnceCell::new();
+        let list_path = || list_path.get_or_init(|| (self.path)());
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         loop {
             let i = items.len();
             if i >= MAX_LIST_ITEMS {
                 let message = format!("the list has more than {MAX_LIST_ITEMS} items");
-                return Err(self.cx.fail(Some(list_path.to_string()), message));
+                return Err(self.cx.fail(Some(list_path().to_string()), message));
             }
-            let at = || index_path(&list_path, i);
+            let at = || index_path(list_path(), i);
             let seed = FieldSeed {
                 cx: self.cx,
                 ty: item,
@@ -396,6 +397,9 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_, '_> {
                 Some(v) => items.push(v),
                 None => break,
             }
+        }
+        if items.is_empty() {
+            return Ok(Value::List(EMPTY_LIST.with(Arc::clone)));
         }
         Ok(Value::List(Arc::new(List::certain(items))))
     }
@@ -424,6 +428,11 @@ impl FieldSeed<'_, '_, '_> {
             format!("expected a list, found {found}"),
         )
     }
+}
+
+thread_local! {
+    /// One empty list per thread for every `[]` in the records it decodes: records hold many.
+    static EMPTY_LIST: Arc<List> = Arc::new(List::certain(Vec::new()));
 }
 
 /// The longest list a record may hold.
