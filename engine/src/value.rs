@@ -214,8 +214,12 @@ pub(crate) struct Record {
     pub path: Path,
     /// Which declared record type this is.
     pub record: u32,
-    pub fields: Box<[Value]>,
+    pub fields: Fields,
 }
+
+/// A record's field slots, held inside the record itself when there are few (a family's nested
+/// records have 2 to 10 fields): one allocation per record, not two.
+pub(crate) type Fields = smallvec::SmallVec<[Value; 10]>;
 
 #[derive(Clone, Debug)]
 pub(crate) enum Value {

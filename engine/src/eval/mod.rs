@@ -125,7 +125,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
 
     pub(crate) fn decision(&mut self, i: u32) -> (Value, Vec<Step>) {
         if let Some(Some(done)) = self.decisions.get(i as usize) {
-            return done.clone();
+            return cached::<T>(done);
         }
         let program = self.program;
         let Some(d) = program.decisions.get(i as usize) else {
@@ -138,7 +138,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
 
     pub(crate) fn need(&mut self, i: u32) -> (Value, Vec<Step>) {
         if let Some(Some(done)) = self.needs.get(i as usize) {
-            return done.clone();
+            return cached::<T>(done);
         }
         let program = self.program;
         let Some(n) = program.needs.get(i as usize) else {
@@ -171,7 +171,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
 
     fn let_value(&mut self, i: u32) -> (Value, Vec<Step>) {
         if let Some(Some(done)) = self.lets.get(i as usize) {
-            return done.clone();
+            return cached::<T>(done);
         }
         let program = self.program;
         let Some(l) = program.lets.get(i as usize) else {
@@ -842,6 +842,15 @@ impl<'p, T: Tracer> Eval<'p, T> {
     }
 }
 
+/// A computed let, need or decision handed out again: its steps are copied only when tracing.
+fn cached<T: Tracer>(done: &(Value, Vec<Step>)) -> (Value, Vec<Step>) {
+    if T::ON {
+        done.clone()
+    } else {
+        (done.0.clone(), Vec::new())
+    }
+}
+
 /// The value `e` reads in place, if it is the input, a local or a present field of one: a chain of
 /// field reads borrows down to its last field, touching no reference counts on the way.
 pub(crate) fn place<'v>(e: &Expr, input: &'v Value, locals: &'v [Value]) -> Option<&'v Value> {
@@ -973,6 +982,21 @@ fn member(v: &Value, list: &Value) -> Value {
     let Value::List(items) = list else {
         return Value::Unknown(list.missing().union(&v.missing()));
     };
+    // Known value, certain members (`in [alcohol, drugs, both]`): plain comparisons, unless a
+    // member cannot be compared.
+    if items.maybe.is_none() {
+        let mut comparable = true;
+        for item in &items.items {
+            match order(v, item) {
+                Some(Ordering::Equal) => return Value::Bool(true),
+                Some(_) => {}
+                None => comparable = false,
+            }
+        }
+        if comparable {
+            return Value::Bool(false);
+        }
+    }
     let mut acc = Value::Bool(false);
     for (i, item) in items.items.iter().enumerate() {
         let t = and(items.membership(i), || compare(Cmp::Eq, v, item));

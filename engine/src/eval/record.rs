@@ -8,7 +8,7 @@
 
 use crate::ir::{Program, Type};
 use crate::value::{
-    field_path, index_path, parse_date, parse_decimal, List, Missing, Path, Record, Value,
+    field_path, index_path, parse_date, parse_decimal, Fields, List, Missing, Path, Record, Value,
 };
 use crate::RecordError;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -166,7 +166,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             .read
             .get(self.record as usize)
             .filter(|r| !r.is_empty());
-        let mut fields = vec![Value::Unknown(Missing::None); def.fields.len()];
+        let mut fields = Fields::from_elem(Value::Unknown(Missing::None), def.fields.len());
         let mut id = None;
         let mut first = true;
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -231,7 +231,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let record = Record {
             path: self.path,
             record: self.record,
-            fields: fields.into_boxed_slice(),
+            fields,
         };
         Ok(Input {
             value: Value::Record(Arc::new(record)),
