@@ -202,23 +202,28 @@ impl<W: Write> Sink<'_, W> {
     /// Evaluates a chunk of numbered lines in parallel and writes the rows in order.
     fn emit(&mut self, chunk: &[(usize, Option<String>)]) -> std::io::Result<()> {
         let (policy, options) = (self.policy, self.options);
+        if self.format == Format::Jsonl {
+            // Each row is written out on the core that evaluated it; only the copying is serial.
+            let rows: Vec<(bool, Vec<u8>)> = chunk
+                .par_iter()
+                .map(|(n, line)| {
+                    let o = evaluate(policy, *n, line.as_deref(), options);
+                    Ok((matches!(o, Outcome::Failed { .. }), jsonl_row(&o)?))
+                })
+                .collect::<std::io::Result<_>>()?;
+            for (_, row) in &rows {
+                self.out.write_all(row)?;
+            }
+            self.rows += rows.len();
+            self.failed += rows.iter().filter(|(failed, _)| *failed).count();
+            return Ok(());
+        }
         let outcomes: Vec<Outcome> = chunk
             .par_iter()
             .map(|(n, line)| evaluate(policy, *n, line.as_deref(), options))
             .collect();
         match self.format {
-            Format::Jsonl => {
-                for o in &outcomes {
-                    match o {
-                        Outcome::Decided(d) => serde_json::to_writer(&mut self.out, d)?,
-                        Outcome::Failed { line, id, error } => serde_json::to_writer(
-                            &mut self.out,
-                            &json!({"id": id, "line": line, "error": error}),
-                        )?,
-                    }
-                    self.out.write_all(b"\n")?;
-                }
-            }
+            Format::Jsonl => {}
             Format::Csv | Format::Table => {
                 let rows: Vec<Vec<String>> = outcomes.iter().map(|o| self.cells(o)).collect();
                 for row in &rows {
@@ -319,6 +324,18 @@ fn cell(v: &Json) -> String {
         Json::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
         other => other.to_string(),
     }
+}
+
+/// One JSON Lines row, newline included: the decision, or the error with its line number.
+fn jsonl_row(o: &Outcome) -> std::io::Result<Vec<u8>> {
+    let mut row = match o {
+        Outcome::Decided(d) => serde_json::to_vec(d),
+        Outcome::Failed { line, id, error } => {
+            serde_json::to_vec(&json!({"id": id, "line": line, "error": error}))
+        }
+    }?;
+    row.push(b'\n');
+    Ok(row)
 }
 
 /// JSON Lines, streamed in chunks; or, when the input is one JSON array or one pretty-printed
