@@ -63,7 +63,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             .num_threads(jobs.max(1))
             .build_global();
     }
-    let (input, size): (Box<dyn Read>, Option<u64>) = if args.records.as_os_str() == "-" {
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.records.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
         match std::fs::File::open(&args.records) {
@@ -89,7 +89,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             );
             bar
         });
-    let input: Box<dyn Read> = match &progress {
+    let input: Box<dyn Read + Send> = match &progress {
         Some(bar) => Box::new(bar.wrap_read(input)),
         None => input,
     };
@@ -113,7 +113,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let result = sink
         .header()
-        .and_then(|()| read_records(&mut reader, &mut sink))
+        .and_then(|()| read_while_evaluating(&mut reader, &mut sink))
         .and_then(|()| sink.out.flush());
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -338,11 +338,38 @@ fn jsonl_row(o: &Outcome) -> std::io::Result<Vec<u8>> {
     Ok(row)
 }
 
+/// Numbered lines (`None`: not UTF-8), a chunk at a time.
+type Chunk = Vec<(usize, Option<String>)>;
+
+/// Reads the next chunk on its own thread while the current one is evaluated, so reading is not
+/// a serial step between parallel ones. Two chunks at most are held: memory stays flat.
+fn read_while_evaluating<W: Write>(
+    reader: &mut (impl BufRead + Send),
+    sink: &mut Sink<'_, W>,
+) -> std::io::Result<()> {
+    std::thread::scope(|scope| {
+        let (chunks, next) = std::sync::mpsc::sync_channel::<Chunk>(0);
+        let reading = scope.spawn(move || {
+            read_records(reader, &mut |chunk| {
+                chunks
+                    .send(chunk)
+                    .map_err(|_| std::io::Error::other("the output stopped"))
+            })
+        });
+        // If writing fails, `next` is dropped here, and the reader stops at its next chunk.
+        let written = next.into_iter().try_for_each(|chunk| sink.emit(&chunk));
+        let read = reading
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the reader stopped unexpectedly")));
+        written.and(read)
+    })
+}
+
 /// JSON Lines, streamed in chunks; or, when the input is one JSON array or one pretty-printed
 /// record, that document.
-fn read_records<W: Write>(
+fn read_records(
     reader: &mut impl BufRead,
-    sink: &mut Sink<'_, W>,
+    emit: &mut impl FnMut(Chunk) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let mut lines = Vec::with_capacity(CHUNK);
     let mut buf = Vec::new();
@@ -390,17 +417,16 @@ fn read_records<W: Write>(
                     .collect(),
             };
             for part in chunk.chunks(CHUNK) {
-                sink.emit(part)?;
+                emit(part.to_vec())?;
             }
             return Ok(());
         }
         lines.push((line_no, line));
         if lines.len() == CHUNK {
-            sink.emit(&lines)?;
-            lines.clear();
+            emit(std::mem::replace(&mut lines, Vec::with_capacity(CHUNK)))?;
         }
     }
-    sink.emit(&lines)
+    emit(lines)
 }
 
 /// A first line that opens an array, or an object that does not close on the same line.
