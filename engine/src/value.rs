@@ -199,6 +199,25 @@ impl List {
     pub(crate) fn certain(items: Vec<Value>) -> List {
         List { items, maybe: None }
     }
+    /// Adds `item` as a member when `membership` is true, as a maybe-member when it is unknown.
+    #[inline]
+    pub(crate) fn push(&mut self, membership: Value, item: impl FnOnce() -> Value) {
+        match membership {
+            Value::Bool(true) => {
+                if let Some(maybe) = &mut self.maybe {
+                    maybe.push(None);
+                }
+            }
+            Value::Bool(false) => return,
+            other => {
+                let certain = self.items.len();
+                self.maybe
+                    .get_or_insert_with(|| vec![None; certain])
+                    .push(Some(other.missing().settled()));
+            }
+        }
+        self.items.push(item());
+    }
     /// Whether item `i` is a member: `Bool(true)` or unknown.
     pub(crate) fn membership(&self, i: usize) -> Value {
         match self.maybe.as_ref().and_then(|m| m.get(i)) {

@@ -428,27 +428,16 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 let Value::List(items) = l else {
                     return Value::Unknown(l.missing());
                 };
-                let mut out = Vec::new();
-                let mut maybe = Vec::new();
+                let mut out = List::default();
                 let mark = self.tracer.mark();
                 for (i, item) in items.items.iter().enumerate() {
                     let m = items.membership(i);
                     self.set_local(*slot, item.clone());
-                    match and(m, || self.eval(cond)) {
-                        Value::Bool(true) => {
-                            out.push(item.clone());
-                            maybe.push(None);
-                        }
-                        Value::Unknown(why) => {
-                            out.push(item.clone());
-                            maybe.push(Some(why.settled()));
-                        }
-                        _ => {}
-                    }
+                    let member = and(m, || self.eval(cond));
+                    out.push(member, || item.clone());
                 }
                 self.tracer.take(mark);
-                let maybe = maybe.iter().any(Option::is_some).then_some(maybe);
-                Value::List(Arc::new(List { items: out, maybe }))
+                Value::List(Arc::new(out))
             }
             Node::Quantifier {
                 quant,
@@ -884,23 +873,11 @@ fn field(base: &Value, index: u32, name: &std::sync::Arc<str>) -> Value {
 }
 
 fn met_list(values: Vec<Value>, make: fn(u32) -> Value) -> Value {
-    let mut items = Vec::new();
-    let mut maybe = Vec::new();
+    let mut list = List::default();
     for (i, v) in values.into_iter().enumerate() {
-        match v {
-            Value::Bool(true) => {
-                items.push(make(i as u32));
-                maybe.push(None);
-            }
-            Value::Bool(false) => {}
-            other => {
-                items.push(make(i as u32));
-                maybe.push(Some(other.missing().settled()));
-            }
-        }
+        list.push(v, || make(i as u32));
     }
-    let maybe = maybe.iter().any(Option::is_some).then_some(maybe);
-    Value::List(Arc::new(List { items, maybe }))
+    Value::List(Arc::new(list))
 }
 
 fn cmp_word(op: Cmp) -> &'static str {
