@@ -454,7 +454,7 @@ impl Policy {
     ) -> Result<Decision, RecordError> {
         let program = &self.inner.program;
         let run = || {
-            let Some((_, record_type)) = program.input.clone() else {
+            let Some(&(_, record_type)) = program.input.as_ref() else {
                 return Err(RecordError::new(
                     None,
                     "the policy declares no input".into(),
