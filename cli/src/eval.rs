@@ -342,11 +342,15 @@ fn jsonl_row(o: &Outcome) -> std::io::Result<Vec<u8>> {
 type Chunk = Vec<(usize, Option<String>)>;
 
 /// Reads the next chunk on its own thread while the current one is evaluated, so reading is not
-/// a serial step between parallel ones. Two chunks at most are held: memory stays flat.
+/// a serial step between parallel ones. Two chunks at most are held: memory stays flat. With one
+/// job, everything runs in turn, on one core.
 fn read_while_evaluating<W: Write>(
     reader: &mut (impl BufRead + Send),
     sink: &mut Sink<'_, W>,
 ) -> std::io::Result<()> {
+    if rayon::current_num_threads() == 1 {
+        return read_records(reader, &mut |chunk| sink.emit(&chunk));
+    }
     std::thread::scope(|scope| {
         let (chunks, next) = std::sync::mpsc::sync_channel::<Chunk>(0);
         let reading = scope.spawn(move || {
