@@ -17,6 +17,7 @@ use pyo3::types::{
     PyType,
 };
 use serde_json::{Number, Value as Json};
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// How deep a record may nest: the limit serde_json applies to JSON text, so a record given as a
@@ -301,9 +302,9 @@ impl Walker {
 
     /// A Python text as Rust text. A text holding a lone surrogate (`"\ud800"`) has no UTF-8
     /// form: a record error (whose message does not show the text).
-    fn text(&self, s: &Bound<'_, PyString>) -> Result<String, Failure> {
+    fn text<'a>(&self, s: &'a Bound<'_, PyString>) -> Result<Cow<'a, str>, Failure> {
         match s.to_cow() {
-            Ok(t) => Ok(t.into_owned()),
+            Ok(t) => Ok(t),
             Err(e) if e.is_instance_of::<PyUnicodeError>(s.py()) => Err(self.fail(
                 "a text that is not valid Unicode (it holds a lone surrogate) has no JSON form",
             )),
@@ -311,7 +312,7 @@ impl Walker {
         }
     }
 
-    fn key(&self, k: &Bound<'_, PyAny>) -> Result<String, Failure> {
+    fn key<'a>(&self, k: &'a Bound<'_, PyAny>) -> Result<Cow<'a, str>, Failure> {
         match k.cast::<PyString>() {
             Ok(s) => self.text(s),
             Err(_) => {
