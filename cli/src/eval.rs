@@ -142,6 +142,12 @@ enum Outcome {
     },
 }
 
+impl Outcome {
+    fn failed(&self) -> bool {
+        matches!(self, Outcome::Failed { .. })
+    }
+}
+
 fn evaluate(policy: &Policy, line_no: usize, line: Option<&str>, options: &Options) -> Outcome {
     let Some(line) = line else {
         return Outcome::Failed {
@@ -202,29 +208,25 @@ impl<W: Write> Sink<'_, W> {
     /// Evaluates a chunk of numbered lines in parallel and writes the rows in order.
     fn emit(&mut self, chunk: &[(usize, Option<String>)]) -> std::io::Result<()> {
         let (policy, options) = (self.policy, self.options);
-        if self.format == Format::Jsonl {
-            // Each row is written out on the core that evaluated it; only the copying is serial.
-            let rows: Vec<(bool, Vec<u8>)> = chunk
-                .par_iter()
-                .map(|(n, line)| {
-                    let o = evaluate(policy, *n, line.as_deref(), options);
-                    Ok((matches!(o, Outcome::Failed { .. }), jsonl_row(&o)?))
-                })
-                .collect::<std::io::Result<_>>()?;
-            for (_, row) in &rows {
-                self.out.write_all(row)?;
+        let evaluate =
+            |(n, line): &(usize, Option<String>)| evaluate(policy, *n, line.as_deref(), options);
+        let failed = match self.format {
+            Format::Jsonl => {
+                // Each row is written out on the core that evaluated it; only copying is serial.
+                let rows: Vec<(bool, Vec<u8>)> = chunk
+                    .par_iter()
+                    .map(|item| {
+                        let o = evaluate(item);
+                        Ok((o.failed(), jsonl_row(&o)?))
+                    })
+                    .collect::<std::io::Result<_>>()?;
+                for (_, row) in &rows {
+                    self.out.write_all(row)?;
+                }
+                rows.iter().filter(|(failed, _)| *failed).count()
             }
-            self.rows += rows.len();
-            self.failed += rows.iter().filter(|(failed, _)| *failed).count();
-            return Ok(());
-        }
-        let outcomes: Vec<Outcome> = chunk
-            .par_iter()
-            .map(|(n, line)| evaluate(policy, *n, line.as_deref(), options))
-            .collect();
-        match self.format {
-            Format::Jsonl => {}
             Format::Csv | Format::Table => {
+                let outcomes: Vec<Outcome> = chunk.par_iter().map(evaluate).collect();
                 let rows: Vec<Vec<String>> = outcomes.iter().map(|o| self.cells(o)).collect();
                 for row in &rows {
                     if self.format == Format::Csv {
@@ -234,13 +236,11 @@ impl<W: Write> Sink<'_, W> {
                         self.table_row(row, &rows)?;
                     }
                 }
+                outcomes.iter().filter(|o| o.failed()).count()
             }
-        }
-        self.rows += outcomes.len();
-        self.failed += outcomes
-            .iter()
-            .filter(|o| matches!(o, Outcome::Failed { .. }))
-            .count();
+        };
+        self.rows += chunk.len();
+        self.failed += failed;
         Ok(())
     }
 

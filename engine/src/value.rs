@@ -128,26 +128,18 @@ impl Missing {
     }
 
     pub(crate) fn union(&self, other: &Missing) -> Missing {
-        let has_all = |of: &Missing, these: &Missing| {
-            these
-                .paths()
-                .iter()
-                .all(|p| of.paths().iter().any(|q| Arc::ptr_eq(p, q)))
-        };
+        let holds = |of: &Missing, p: &Path| of.paths().iter().any(|q| Arc::ptr_eq(p, q));
         match (self, other) {
-            (Missing::None, x) | (x, Missing::None) => return x.clone().settled(),
+            (Missing::None, x) | (x, Missing::None) => x.clone().settled(),
             // One side already holds every cause of the other: no new list.
-            (a, b) if has_all(a, b) => return a.clone().settled(),
-            (a, b) if has_all(b, a) => return b.clone().settled(),
-            _ => {}
-        }
-        let mut v: Vec<Path> = self.paths().to_vec();
-        for p in other.paths() {
-            if !v.iter().any(|q| Arc::ptr_eq(p, q)) {
-                v.push(p.clone());
+            (a, b) if b.paths().iter().all(|p| holds(a, p)) => a.clone().settled(),
+            (a, b) if a.paths().iter().all(|p| holds(b, p)) => b.clone().settled(),
+            (a, b) => {
+                let mut v = a.paths().to_vec();
+                v.extend(b.paths().iter().filter(|p| !holds(a, p)).cloned());
+                Missing::Set(Arc::new(v))
             }
         }
-        Missing::Set(Arc::new(v))
     }
 
     /// The same causes, no longer extendable by field reads.
