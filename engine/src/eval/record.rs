@@ -6,7 +6,7 @@
 //! type: otherwise the record is rejected with an error naming the path and the JSON type found —
 //! never the content, which is personal data.
 
-use crate::ir::{Program, Type};
+use crate::ir::{Program, RecordDef, Type};
 use crate::value::{
     field_path, index_path, parse_date, parse_decimal, Fields, List, Missing, Path, Record, Value,
 };
@@ -169,13 +169,19 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let mut fields = Fields::from_elem(Value::Unknown(Missing::None), def.fields.len());
         let mut id = None;
         let mut first = true;
+        // Where the next key is looked for first: records usually list fields in their declared
+        // order, so most keys match at the first comparison.
+        let mut next_slot = 0;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let name = key.as_str();
             if std::mem::take(&mut first) && name == NUMBER_TOKEN {
                 map.next_value::<IgnoredAny>()?;
                 return Err(self.not_an_object("a number"));
             }
-            let slot = def.fields.iter().position(|f| *f.name == *name);
+            let slot = field_slot(def, name, next_slot);
+            if let Some(i) = slot {
+                next_slot = i + 1;
+            }
             let wanted =
                 slot.is_some_and(|i| read.is_none_or(|r| r.get(i).copied().unwrap_or(true)));
             if self.top && name == "id" {
@@ -260,6 +266,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Err(self.not_an_object("a list"))
     }
+}
+
+/// The slot of the field called `name`, searched from slot `from` on and then from the start.
+fn field_slot(def: &RecordDef, name: &str, from: usize) -> Option<usize> {
+    let n = def.fields.len();
+    (from.min(n)..n)
+        .chain(0..from.min(n))
+        .find(|&i| *def.fields[i].name == *name)
 }
 
 impl RecordSeed<'_, '_> {
