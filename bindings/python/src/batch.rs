@@ -1,10 +1,12 @@
 //! Batches: many records evaluated on all cores with the GIL released.
 //!
-//! Records from a JSON Lines file are read and evaluated without the GIL, exactly as
-//! `earlyhelp eval` reads them (same line handling, same error rows). Records from Python objects
-//! must be converted holding the GIL; that runs on the calling thread chunk by chunk while a
-//! worker thread evaluates the previous chunks on the rayon pool, so conversion and evaluation
-//! overlap. A record that cannot be converted or evaluated becomes an error row; only an error of
+//! Records from a JSON Lines file are read and evaluated without the GIL by a worker thread,
+//! exactly as `earlyhelp eval` reads them (same line handling, same error rows). Records from
+//! Python objects must be converted holding the GIL; that runs on the calling thread chunk by
+//! chunk while a worker thread evaluates the previous chunks on the rayon pool. Either way the
+//! calling thread turns each evaluated chunk into Python values (the result's columns) as soon as
+//! it is back, so that work, which needs the GIL too, overlaps evaluation instead of following
+//! it. A record that cannot be converted or evaluated becomes an error row; only an error of
 //! Python itself (a `KeyboardInterrupt`, an iterator that raises) stops the batch.
 
 use crate::convert::{self, to_py, Failure};
@@ -141,47 +143,110 @@ fn input(item: &Bound<'_, PyAny>, na_is_null: bool) -> PyResult<Input> {
 }
 
 /// Converts the records of a Python iterable chunk by chunk on this thread (holding the GIL)
-/// while a worker evaluates finished chunks with `work` on the rayon pool (without it). The
-/// results come back one per chunk, in order.
+/// while a worker evaluates finished chunks with `work` on the rayon pool (without it). Each
+/// chunk's result comes back to `take`, on this thread and in order, as soon as it is ready.
 fn pipeline<T, W>(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
     na_is_null: bool,
     work: W,
-) -> PyResult<Vec<T>>
+    mut take: impl FnMut(T) -> PyResult<()>,
+) -> PyResult<()>
 where
     T: Send,
     W: Fn(&[Input]) -> T + Sync,
 {
     let iter = records.try_iter()?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Input>>(2);
+    // Unbounded: the worker must never wait for this thread, which may be waiting to send it
+    // the next chunk. Results are kept until the end anyway (as columns).
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<T>();
     std::thread::scope(|scope| {
         let work = &work;
-        let worker =
-            scope.spawn(move || rx.into_iter().map(|chunk| work(&chunk)).collect::<Vec<T>>());
+        let worker = scope.spawn(move || {
+            for chunk in rx {
+                if done_tx.send(work(&chunk)).is_err() {
+                    break;
+                }
+            }
+        });
+        let send = |chunk: Vec<Input>| {
+            // Waiting for the worker to take it: let other Python threads run meanwhile.
+            py.detach(|| tx.send(chunk))
+                .map_err(|_| PyRuntimeError::new_err("the evaluation worker stopped"))
+        };
         let fed = (|| -> PyResult<()> {
             let mut chunk = Vec::with_capacity(CHUNK);
             for item in iter {
                 chunk.push(input(&item?, na_is_null)?);
                 if chunk.len() == CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    // Waiting for the worker to take it: let other Python threads run meanwhile.
-                    py.detach(|| tx.send(full))
-                        .map_err(|_| PyRuntimeError::new_err("the evaluation worker stopped"))?;
+                    send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))?;
                     py.check_signals()?;
+                    for done in done_rx.try_iter() {
+                        take(done)?;
+                    }
                 }
             }
             if !chunk.is_empty() {
-                py.detach(|| tx.send(chunk))
-                    .map_err(|_| PyRuntimeError::new_err("the evaluation worker stopped"))?;
+                send(chunk)?;
             }
             Ok(())
         })();
         // Closing the channel ends the worker once it has done what it was sent.
         drop(tx);
-        let results = py.detach(|| worker.join());
-        fed?;
-        results.map_err(|_| PyRuntimeError::new_err("internal error while evaluating records"))
+        // After a failure the worker's results are not wanted: dropping the receiver stops it at
+        // its next one.
+        let taken = fed.and_then(|()| receive(py, done_rx, &mut take));
+        let joined = py.detach(|| worker.join());
+        taken?;
+        joined.map_err(|_| PyRuntimeError::new_err("internal error while evaluating records"))
+    })
+}
+
+/// Hands each result to `take` as the worker sends it, until the worker is done.
+fn receive<T: Send>(
+    py: Python<'_>,
+    mut done: std::sync::mpsc::Receiver<T>,
+    take: &mut impl FnMut(T) -> PyResult<()>,
+) -> PyResult<()> {
+    loop {
+        // Waiting without the GIL (the receiver goes along: it may not be shared).
+        let (result, back) = py.detach(move || (done.recv(), done));
+        done = back;
+        let Ok(result) = result else { return Ok(()) };
+        take(result)?;
+        py.check_signals()?;
+    }
+}
+
+/// Reads and evaluates the records of a file on a worker thread, without the GIL, chunk by chunk
+/// with `work`; each chunk's result comes back to `take`, on this thread and in order.
+fn from_path<T, W>(
+    py: Python<'_>,
+    path: &Path,
+    work: W,
+    mut take: impl FnMut(T) -> PyResult<()>,
+) -> PyResult<()>
+where
+    T: Send,
+    W: Fn(&[Input]) -> T + Sync,
+{
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<T>();
+    std::thread::scope(|scope| {
+        let work = &work;
+        let worker = scope.spawn(move || {
+            // A failed send means this thread stopped taking results: stop reading.
+            read_records(path, |chunk| done_tx.send(work(&chunk)).is_ok())
+        });
+        let taken = receive(py, done_rx, &mut take);
+        let read = py.detach(|| worker.join());
+        taken?;
+        match read {
+            Ok(result) => result.map_err(|e| read_error(path, e)),
+            Err(_) => Err(PyRuntimeError::new_err(
+                "internal error while evaluating records",
+            )),
+        }
     })
 }
 
@@ -227,33 +292,50 @@ fn evaluate_chunk(
     })
 }
 
-/// Evaluates the records of a Python iterable (dicts, mappings or JSON texts).
-pub(crate) fn evaluate_records(
-    py: Python<'_>,
+/// The columns of `evaluate_many` for the records of a Python iterable (dicts, mappings or JSON
+/// texts).
+pub(crate) fn columns_from_records<'py>(
+    py: Python<'py>,
     policy: &Policy,
-    records: &Bound<'_, PyAny>,
+    records: &Bound<'py, PyAny>,
     options: &Options,
     na_is_null: bool,
     pool: Option<&ThreadPool>,
-) -> PyResult<Vec<Outcome>> {
-    let chunks = pipeline(py, records, na_is_null, |chunk| {
-        evaluate_chunk(pool, policy, chunk, options)
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut columns = Columns::new(py, policy);
+    let work = |chunk: &[Input]| evaluate_chunk(pool, policy, chunk, options);
+    pipeline(py, records, na_is_null, work, |outcomes| {
+        columns.add(&outcomes)
     })?;
-    Ok(chunks.into_iter().flatten().collect())
+    columns.finish()
+}
+
+/// The columns of `evaluate_many` for the records of a file (JSON Lines, or a JSON array).
+pub(crate) fn columns_from_path<'py>(
+    py: Python<'py>,
+    policy: &Policy,
+    path: &Path,
+    options: &Options,
+    pool: Option<&ThreadPool>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut columns = Columns::new(py, policy);
+    let work = |chunk: &[Input]| evaluate_chunk(pool, policy, chunk, options);
+    from_path(py, path, work, |outcomes| columns.add(&outcomes))?;
+    columns.finish()
 }
 
 /// Reads a records file as `earlyhelp eval` does — JSON Lines, or one JSON array of records, or
-/// one pretty-printed record — handing chunks of numbered texts to `each`. Runs without the GIL
-/// (it takes it back briefly between chunks to notice Ctrl-C).
-fn read_records(path: &Path, mut each: impl FnMut(Vec<Input>)) -> Result<(), ReadError> {
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+/// one pretty-printed record — handing chunks of numbered texts to `each`, which says whether to
+/// go on. Runs without the GIL.
+fn read_records(path: &Path, mut each: impl FnMut(Vec<Input>) -> bool) -> std::io::Result<()> {
+    let file = std::fs::File::open(path)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut buf = Vec::new();
     let mut line_no = 0usize;
     loop {
         buf.clear();
-        if reader.read_until(b'\n', &mut buf).map_err(ReadError::Io)? == 0 {
+        if reader.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
         line_no += 1;
@@ -266,7 +348,7 @@ fn read_records(path: &Path, mut each: impl FnMut(Vec<Input>)) -> Result<(), Rea
             // The first line is not a whole record: read the document whole (a file that is
             // not one JSON document after all is read line by line, as JSON Lines).
             let mut text = format!("{first}\n").into_bytes();
-            reader.read_to_end(&mut text).map_err(ReadError::Io)?;
+            reader.read_to_end(&mut text)?;
             let all = match std::str::from_utf8(&text).ok().and_then(whole_document) {
                 Some(records) => records,
                 None => lines(&text),
@@ -274,18 +356,15 @@ fn read_records(path: &Path, mut each: impl FnMut(Vec<Input>)) -> Result<(), Rea
             let mut all = all.into_iter();
             loop {
                 let part: Vec<Input> = all.by_ref().take(CHUNK).collect();
-                if part.is_empty() {
+                if part.is_empty() || !each(part) {
                     break;
                 }
-                each(part);
-                interrupted()?;
             }
             return Ok(());
         }
         chunk.push(line_input(line_no, &buf));
-        if chunk.len() == CHUNK {
-            each(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
-            interrupted()?;
+        if chunk.len() == CHUNK && !each(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))) {
+            return Ok(());
         }
     }
     if !chunk.is_empty() {
@@ -321,15 +400,6 @@ fn lines(text: &[u8]) -> Vec<Input> {
         .collect()
 }
 
-enum ReadError {
-    Io(std::io::Error),
-    Python(PyErr),
-}
-
-fn interrupted() -> Result<(), ReadError> {
-    Python::attach(|py| py.check_signals()).map_err(ReadError::Python)
-}
-
 /// A first line that opens an array, or an object that does not close on the same line (as the
 /// command line decides).
 fn starts_document(line: &str) -> bool {
@@ -353,65 +423,40 @@ fn whole_document(text: &str) -> Option<Vec<Input>> {
     }
 }
 
-fn read_error(path: &Path, e: ReadError) -> PyErr {
-    match e {
-        ReadError::Io(e) => {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                _ => e.to_string(),
-            };
-            let err = PyOSError::new_err(format!("cannot read {}: {why}", path.display()));
-            if e.kind() == std::io::ErrorKind::NotFound {
-                pyo3::exceptions::PyFileNotFoundError::new_err(format!(
-                    "cannot read {}: {why}",
-                    path.display()
-                ))
-            } else {
-                err
-            }
-        }
-        ReadError::Python(e) => e,
+fn read_error(path: &Path, e: std::io::Error) -> PyErr {
+    let why = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    let message = format!("cannot read {}: {why}", path.display());
+    if e.kind() == std::io::ErrorKind::NotFound {
+        pyo3::exceptions::PyFileNotFoundError::new_err(message)
+    } else {
+        PyOSError::new_err(message)
     }
-}
-
-/// Evaluates the records of a file (JSON Lines, or a JSON array) without the GIL.
-pub(crate) fn evaluate_path(
-    py: Python<'_>,
-    policy: &Policy,
-    path: &Path,
-    options: &Options,
-    pool: Option<&ThreadPool>,
-) -> PyResult<Vec<Outcome>> {
-    let result = py.detach(|| {
-        let mut outcomes = Vec::new();
-        read_records(path, |chunk| {
-            outcomes.extend(evaluate_chunk(pool, policy, &chunk, options));
-        })
-        .map(|()| outcomes)
-    });
-    result.map_err(|e| read_error(path, e))
 }
 
 /// Python texts made once per batch: decision values (need and group names, levels) and
 /// missing paths repeat from row to row, so each distinct text becomes one Python `str` shared
 /// by every row that holds it.
-struct Texts<'a, 'py> {
+struct Texts<'py> {
     py: Python<'py>,
-    made: HashMap<&'a str, Bound<'py, PyString>>,
+    made: HashMap<String, Bound<'py, PyString>>,
 }
 
-impl<'a, 'py> Texts<'a, 'py> {
-    fn text(&mut self, s: &'a str) -> Bound<'py, PyString> {
-        let py = self.py;
-        self.made
-            .entry(s)
-            .or_insert_with(|| PyString::new(py, s))
-            .clone()
+impl<'py> Texts<'py> {
+    fn text(&mut self, s: &str) -> Bound<'py, PyString> {
+        if let Some(made) = self.made.get(s) {
+            return made.clone();
+        }
+        let made = PyString::new(self.py, s);
+        self.made.insert(s.to_string(), made.clone());
+        made
     }
 
     /// A decision value as Python: texts shared, lists of texts made of shared texts.
-    fn value(&mut self, v: &'a Json) -> PyResult<Bound<'py, PyAny>> {
+    fn value(&mut self, v: &Json) -> PyResult<Bound<'py, PyAny>> {
         match v {
             Json::String(s) => Ok(self.text(s).into_any()),
             Json::Array(items) => {
@@ -425,7 +470,7 @@ impl<'a, 'py> Texts<'a, 'py> {
         }
     }
 
-    fn list(&mut self, items: &'a [String]) -> PyResult<Bound<'py, PyList>> {
+    fn list(&mut self, items: &[String]) -> PyResult<Bound<'py, PyList>> {
         let items: Vec<Bound<'py, PyString>> = items.iter().map(|s| self.text(s)).collect();
         PyList::new(self.py, items)
     }
@@ -438,103 +483,138 @@ enum Column<'py> {
     Objects(Vec<Bound<'py, PyAny>>),
 }
 
-/// The columns of `evaluate_many`: `{"id": [...], "decisions": {name: column}, "missing":
-/// [...], "error": [...], "explanation": [...] or None}`, where a yes/no decision's column is
-/// `(values: bytearray, mask: bytearray)` and any other a list. The DataFrame is built in Python.
-pub(crate) fn columns<'py>(
+/// The columns of `evaluate_many`, built a chunk of outcomes at a time: `{"id": [...],
+/// "decisions": {name: column}, "missing": [...], "error": [...], "explanation": [...] or None}`,
+/// where a yes/no decision's column is `(values: bytearray, mask: bytearray)` and any other a
+/// list. The DataFrame is built in Python.
+struct Columns<'py> {
     py: Python<'py>,
-    policy: &Policy,
-    outcomes: &[Outcome],
-) -> PyResult<Bound<'py, PyDict>> {
-    let infos = policy.decisions();
-    let n = outcomes.len();
-    let mut texts = Texts {
-        py,
-        made: HashMap::new(),
-    };
-    let mut columns: Vec<Column<'py>> = infos
-        .iter()
-        .map(|d| {
-            if d.ty == "yes/no" || d.ty == "bool" {
-                Column::Bool {
-                    values: Vec::with_capacity(n),
-                    mask: Vec::with_capacity(n),
+    infos: Vec<earlyhelp::DecisionInfo>,
+    texts: Texts<'py>,
+    decisions: Vec<Column<'py>>,
+    ids: Vec<Bound<'py, PyAny>>,
+    missing: Vec<Bound<'py, PyList>>,
+    errors: Vec<Bound<'py, PyAny>>,
+    /// Made when the first explained row arrives (earlier rows, all failed, get `None`): a batch
+    /// with no explained row has no explanation column.
+    explanations: Option<Vec<Bound<'py, PyAny>>>,
+}
+
+impl<'py> Columns<'py> {
+    fn new(py: Python<'py>, policy: &Policy) -> Self {
+        let infos = policy.decisions();
+        let decisions = infos
+            .iter()
+            .map(|d| {
+                if d.ty == "yes/no" || d.ty == "bool" {
+                    Column::Bool {
+                        values: Vec::new(),
+                        mask: Vec::new(),
+                    }
+                } else {
+                    Column::Objects(Vec::new())
                 }
-            } else {
-                Column::Objects(Vec::with_capacity(n))
-            }
-        })
-        .collect();
-    let mut ids: Vec<Option<&str>> = Vec::with_capacity(n);
-    let mut missing: Vec<Bound<'py, PyList>> = Vec::with_capacity(n);
-    let mut errors: Vec<Option<&str>> = Vec::with_capacity(n);
-    let explained = outcomes.iter().any(|o| match o {
-        Outcome::Decided(d) => d.explanation().is_some(),
-        Outcome::Failed { .. } => false,
-    });
-    let mut explanations: Vec<Bound<'py, PyAny>> = Vec::new();
-    for o in outcomes {
-        match o {
-            Outcome::Decided(d) => {
-                ids.push(d.id());
-                for (info, column) in infos.iter().zip(&mut columns) {
-                    let value = d.output(&info.name).unwrap_or(&Json::Null);
-                    match column {
-                        Column::Bool { values, mask } => {
-                            let b = value.as_bool();
-                            values.push(u8::from(b == Some(true)));
-                            mask.push(u8::from(b.is_none()));
+            })
+            .collect();
+        Columns {
+            py,
+            infos,
+            texts: Texts {
+                py,
+                made: HashMap::new(),
+            },
+            decisions,
+            ids: Vec::new(),
+            missing: Vec::new(),
+            errors: Vec::new(),
+            explanations: None,
+        }
+    }
+
+    /// Adds one row per outcome, in order.
+    fn add(&mut self, outcomes: &[Outcome]) -> PyResult<()> {
+        let py = self.py;
+        let none = || py.None().into_bound(py);
+        for o in outcomes {
+            let rows = self.ids.len();
+            match o {
+                Outcome::Decided(d) => {
+                    self.ids.push(match d.id() {
+                        Some(id) => PyString::new(py, id).into_any(),
+                        None => none(),
+                    });
+                    for (info, column) in self.infos.iter().zip(&mut self.decisions) {
+                        let value = d.output(&info.name).unwrap_or(&Json::Null);
+                        match column {
+                            Column::Bool { values, mask } => {
+                                let b = value.as_bool();
+                                values.push(u8::from(b == Some(true)));
+                                mask.push(u8::from(b.is_none()));
+                            }
+                            Column::Objects(items) => items.push(self.texts.value(value)?),
                         }
-                        Column::Objects(items) => items.push(texts.value(value)?),
+                    }
+                    self.missing.push(self.texts.list(d.missing())?);
+                    self.errors.push(none());
+                    if let Some(e) = d.explanation() {
+                        let explanations = self
+                            .explanations
+                            .get_or_insert_with(|| (0..rows).map(|_| none()).collect());
+                        explanations.push(to_py(py, &e.to_json())?);
+                    } else if let Some(explanations) = &mut self.explanations {
+                        explanations.push(none());
                     }
                 }
-                missing.push(texts.list(d.missing())?);
-                errors.push(None);
-                if explained {
-                    let e = d.explanation().map(|e| e.to_json()).unwrap_or(Json::Null);
-                    explanations.push(to_py(py, &e)?);
-                }
-            }
-            Outcome::Failed { id, error } => {
-                ids.push(id.as_deref());
-                for column in &mut columns {
-                    match column {
-                        Column::Bool { values, mask } => {
-                            values.push(0);
-                            mask.push(1);
+                Outcome::Failed { id, error } => {
+                    self.ids.push(match id {
+                        Some(id) => PyString::new(py, id).into_any(),
+                        None => none(),
+                    });
+                    for column in &mut self.decisions {
+                        match column {
+                            Column::Bool { values, mask } => {
+                                values.push(0);
+                                mask.push(1);
+                            }
+                            Column::Objects(items) => items.push(none()),
                         }
-                        Column::Objects(items) => items.push(py.None().into_bound(py)),
                     }
-                }
-                missing.push(PyList::empty(py));
-                errors.push(Some(error));
-                if explained {
-                    explanations.push(py.None().into_bound(py));
+                    self.missing.push(PyList::empty(py));
+                    self.errors.push(PyString::new(py, error).into_any());
+                    if let Some(explanations) = &mut self.explanations {
+                        explanations.push(none());
+                    }
                 }
             }
         }
+        Ok(())
     }
-    let decisions = PyDict::new(py);
-    for (info, column) in infos.iter().zip(columns) {
-        match column {
-            Column::Bool { values, mask } => decisions.set_item(
-                &info.name,
-                (PyByteArray::new(py, &values), PyByteArray::new(py, &mask)),
-            )?,
-            Column::Objects(items) => decisions.set_item(&info.name, PyList::new(py, items)?)?,
+
+    fn finish(self) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
+        let decisions = PyDict::new(py);
+        for (info, column) in self.infos.iter().zip(self.decisions) {
+            match column {
+                Column::Bool { values, mask } => decisions.set_item(
+                    &info.name,
+                    (PyByteArray::new(py, &values), PyByteArray::new(py, &mask)),
+                )?,
+                Column::Objects(items) => {
+                    decisions.set_item(&info.name, PyList::new(py, items)?)?
+                }
+            }
         }
+        let out = PyDict::new(py);
+        out.set_item("id", PyList::new(py, self.ids)?)?;
+        out.set_item("decisions", decisions)?;
+        out.set_item("missing", PyList::new(py, self.missing)?)?;
+        out.set_item("error", PyList::new(py, self.errors)?)?;
+        match self.explanations {
+            Some(explanations) => out.set_item("explanation", PyList::new(py, explanations)?)?,
+            None => out.set_item("explanation", py.None())?,
+        }
+        Ok(out)
     }
-    let out = PyDict::new(py);
-    out.set_item("id", PyList::new(py, ids)?)?;
-    out.set_item("decisions", decisions)?;
-    out.set_item("missing", PyList::new(py, missing)?)?;
-    out.set_item("error", PyList::new(py, errors)?)?;
-    if explained {
-        out.set_item("explanation", PyList::new(py, explanations)?)?;
-    } else {
-        out.set_item("explanation", py.None())?;
-    }
-    Ok(out)
 }
 
 /// The impact of changing `old` into `new` over the same records, as `earlyhelp diff --format
@@ -576,19 +656,16 @@ pub(crate) fn _impact<'py>(
             a
         })
     };
-    let parts: Vec<Impact> = if is_path {
-        let path: PathBuf = records.extract()?;
-        py.detach(|| {
-            let mut parts = Vec::new();
-            read_records(&path, |chunk| parts.push(fold(&chunk))).map(|()| parts)
-        })
-        .map_err(|e| read_error(&path, e))?
-    } else {
-        pipeline(py, records, na_is_null, fold)?
-    };
     let mut impact = Impact::default();
-    for p in parts {
-        impact.merge(p);
+    let take = |part: Impact| {
+        impact.merge(part);
+        Ok(())
+    };
+    if is_path {
+        let path: PathBuf = records.extract()?;
+        from_path(py, &path, fold, take)?;
+    } else {
+        pipeline(py, records, na_is_null, fold, take)?;
     }
     to_py(py, &impact.finish().to_json())
 }

@@ -282,8 +282,7 @@ impl PyPolicy {
             explain,
         };
         let pool = batch::pool(jobs)?;
-        let outcomes = batch::evaluate_path(py, &self.inner, &path, &options, pool.as_ref())?;
-        batch::columns(py, &self.inner, &outcomes)
+        batch::columns_from_path(py, &self.inner, &path, &options, pool.as_ref())
     }
 
     /// The columns of ``evaluate_many`` for an iterable of records (internal). ``na_is_null``
@@ -303,15 +302,14 @@ impl PyPolicy {
             explain,
         };
         let pool = batch::pool(jobs)?;
-        let outcomes = batch::evaluate_records(
+        batch::columns_from_records(
             py,
             &self.inner,
             records,
             &options,
             na_is_null,
             pool.as_ref(),
-        )?;
-        batch::columns(py, &self.inner, &outcomes)
+        )
     }
 
     /// Runs the policy's ``test`` blocks (those in the file and, for a ``….tests.policy`` file,

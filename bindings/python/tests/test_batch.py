@@ -123,6 +123,15 @@ def test_explain_adds_an_explanation_column(sf, families):
     assert frame["error"][5].startswith("a record is a dict")
 
 
+def test_the_explanation_column_starts_with_the_first_explained_row(sf, families):
+    # Failed rows fill a whole first chunk (2,048 rows) before the first row with an explanation.
+    frame = sf.evaluate_many([17] * 2050 + families[:2], explain=True)
+    assert frame["explanation"][:2050].isna().all()
+    assert frame["explanation"][2051] == sf.evaluate(families[1], explain=True).explanation
+    only_failures = sf.evaluate_many([17, 18], explain=True)
+    assert "explanation" not in only_failures.columns
+
+
 def test_as_at(sf, families):
     frame = sf.evaluate_many(families[:100], as_at="2021-01-01")
     for i in (0, 50, 99):
