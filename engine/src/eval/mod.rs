@@ -517,25 +517,19 @@ impl<'p, T: Tracer> Eval<'p, T> {
         }
         let mid = self.tracer.mark();
         let y = self.eval(b);
-        let r = if is_and {
-            and(x.clone(), || y.clone())
-        } else {
-            or(x.clone(), || y.clone())
-        };
+        let sides = (kleene(&x), kleene(&y));
+        let r = if is_and { and(x, || y) } else { or(x, || y) };
         if T::ON {
             let right = self.tracer.take(mid);
             let left = self.tracer.take(mark);
             // Keep the side(s) that settled the result: for a settled result the operands equal to
             // it; for an unknown result the unknown operands.
-            let same = |v: &Value| match (v, &r) {
-                (Value::Bool(p), Value::Bool(q)) => p == q,
-                (Value::Unknown(_), Value::Unknown(_)) => true,
-                _ => false,
-            };
-            if same(&x) {
+            let result = kleene(&r);
+            let same = |side: Option<Option<bool>>| side.is_some() && side == result;
+            if same(sides.0) {
                 self.keep(left);
             }
-            if same(&y) {
+            if same(sides.1) {
                 self.keep(right);
             }
         }
@@ -828,6 +822,16 @@ impl<'p, T: Tracer> Eval<'p, T> {
             }
             (other, _) => Value::Unknown(other.missing().settled()),
         }
+    }
+}
+
+/// A yes/no value as three-valued logic sees it: `Some(Some(b))` known, `Some(None)` unknown,
+/// `None` not a yes/no value at all.
+fn kleene(v: &Value) -> Option<Option<bool>> {
+    match v {
+        Value::Bool(b) => Some(Some(*b)),
+        Value::Unknown(_) => Some(None),
+        _ => None,
     }
 }
 
