@@ -8,6 +8,7 @@ mod parse;
 mod print;
 
 pub use parse::{
-    parse, parse_expr, SyntaxError, MAX_BRACKETS, MAX_DEPTH, MAX_PARSE_STEPS, MAX_TYPE_DEPTH,
+    parse, parse_expr, parse_steps, SyntaxError, MAX_BRACKETS, MAX_DEPTH, MAX_PARSE_STEPS,
+    MAX_TYPE_DEPTH,
 };
 pub use print::{format, print, print_expr, FormatError};

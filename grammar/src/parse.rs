@@ -16,23 +16,45 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// How many steps (rule calls) the parser may take on one text: some 10 times what real policies
-/// need per byte (3 to 7), for a policy of the largest size the engine loads (1 MiB). Some broken
-/// text — brackets left open around `any c in …: a = (…` — makes a PEG parser backtrack
-/// exponentially; the budget turns that hang into an error within about a second.
+/// Steps (rule calls) the parser may take per byte of text. Policies as people write them take 3
+/// to 15 per byte; text written to be dense (brackets nested 63 deep) about 95.
+const PARSE_STEPS_PER_BYTE: usize = 128;
+
+/// The budget of any text shorter than 8 KiB.
+const MIN_PARSE_STEPS: usize = 1 << 20;
+
+/// The budget of any text, however long: a policy of the largest size the engine loads (1 MiB)
+/// and of ordinary density takes about 15 Mi steps.
 pub const MAX_PARSE_STEPS: usize = 64 << 20;
 
-/// pest's step budget is process-wide: set it once, before the first parse.
-fn bound_parse_steps() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_STEPS)));
+/// How many steps the parser may take on `source`. Some broken text — brackets left open around
+/// `any c in …: a = (…` — makes a PEG parser backtrack exponentially; a budget in proportion to
+/// the text turns that hang into an error in time in proportion to the text: about 10 ms for a
+/// short policy, under a second for the longest.
+pub fn parse_steps(source: &str) -> usize {
+    source
+        .len()
+        .saturating_mul(PARSE_STEPS_PER_BYTE)
+        .clamp(MIN_PARSE_STEPS, MAX_PARSE_STEPS)
+}
+
+/// Runs `parse` under the step budget of `source`. pest's budget is one setting for the whole
+/// process, read when a parse starts, so parses take turns (a policy parses in about a
+/// millisecond).
+fn bounded<T>(source: &str, parse: impl FnOnce() -> T) -> T {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pest::set_call_limit(std::num::NonZeroUsize::new(parse_steps(source)));
+    parse()
 }
 
 /// Parses one policy file.
 pub fn parse(source: &str) -> Result<Module, SyntaxError> {
-    bound_parse_steps();
     check_brackets(source)?;
-    let mut pairs = PolicyParser::parse(Rule::file, source).map_err(|e| syntax_error(e, source))?;
+    let mut pairs = bounded(source, || PolicyParser::parse(Rule::file, source))
+        .map_err(|e| syntax_error(e, source))?;
     check_depth(pairs.clone())?;
     let file = pairs.next().ok_or_else(|| SyntaxError {
         span: Span::default(),
@@ -51,9 +73,9 @@ pub fn parse(source: &str) -> Result<Module, SyntaxError> {
 
 /// Parses a lone expression (used by tests and tools).
 pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
-    bound_parse_steps();
     check_brackets(source)?;
-    let mut pairs = PolicyParser::parse(Rule::expr, source).map_err(|e| syntax_error(e, source))?;
+    let mut pairs = bounded(source, || PolicyParser::parse(Rule::expr, source))
+        .map_err(|e| syntax_error(e, source))?;
     check_depth(pairs.clone())?;
     let pair = pairs.next().ok_or_else(|| SyntaxError {
         span: Span::default(),
@@ -216,7 +238,8 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
             return SyntaxError {
                 span: Span::new(span.start, span.start),
                 message: format!(
-                    "this text is too tangled to parse (more than {MAX_PARSE_STEPS} steps): look for brackets left open, often around `any …:` or `count of …:`"
+                    "this text is too tangled to parse (more than {} steps): look for brackets left open, often around `any …:` or `count of …:`",
+                    parse_steps(source)
                 ),
             };
         }

@@ -1,7 +1,9 @@
 //! The printer is canonical: printing a parsed policy and parsing it again gives the same tree,
 //! and printing is idempotent.
 
-use earlyhelp_grammar::{format, parse, parse_expr, print_expr, FormatError};
+use earlyhelp_grammar::{
+    format, parse, parse_expr, parse_steps, print_expr, FormatError, MAX_PARSE_STEPS,
+};
 use proptest::prelude::*;
 
 fn policies() -> Vec<(String, String)> {
@@ -155,9 +157,41 @@ fn brackets_left_open_around_quantifiers_are_an_error_not_a_hang() {
     let text = format!("let x = {} 0\n", "(any c in x: a = ".repeat(40));
     let e = parse(&text).expect_err("unclosed brackets");
     assert!(e.message.contains("too tangled to parse"), "{}", e.message);
-    // Real policies stay far inside the budget: the largest shipped file parses.
+    // The budget is in proportion to the text: a short text gets the least (1 Mi steps, some
+    // 10 ms), not the budget of a 1 MiB policy (64 Mi, most of a second). Found by the `check`
+    // fuzz target, which slowed to 10 inputs a second on such texts.
+    assert_eq!(parse_steps(&text), 1 << 20);
+    assert!(
+        e.message.contains("more than 1048576 steps"),
+        "{}",
+        e.message
+    );
+    let long = format!("{}{text}", "let y = 1\n".repeat(10_000));
+    assert_eq!(parse_steps(&long), long.len() * 128);
+    let e = parse(&long).expect_err("unclosed brackets after a long start");
+    assert!(e
+        .message
+        .contains(&format!("more than {} steps", long.len() * 128)));
+    assert_eq!(parse_steps(&"x".repeat(2 << 20)), MAX_PARSE_STEPS);
+}
+
+#[test]
+fn real_and_dense_policies_parse_within_the_budget() {
+    // The largest shipped file.
     let tests = include_str!("../../policies/supporting-families/supporting-families.tests.policy");
     assert!(parse(tests).is_ok());
+    // The densest text the grammar allows, brackets 63 deep (about 95 steps a byte), over far
+    // more than the least budget: the budget per byte has room for it.
+    let line = format!("let d = {}1{}\n", "(".repeat(63), ")".repeat(63));
+    let dense = line.repeat(200);
+    assert!(dense.len() * 128 > 1 << 20);
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || parse(&dense).map(|_| ()))
+        .expect("a thread")
+        .join()
+        .expect("no panic")
+        .expect("dense text parses");
 }
 
 #[test]
