@@ -31,6 +31,12 @@ pub fn print(module: &Module) -> String {
         prev = Some((item, one_line));
     }
     p.comments_before(usize::MAX, 0);
+    // A blank line kept after the last comment has nothing left to separate: one line end.
+    let end = p.out.trim_end_matches('\n').len();
+    p.out.truncate(end);
+    if end > 0 {
+        p.out.push('\n');
+    }
     p.out
 }
 
