@@ -223,6 +223,30 @@ proptest! {
         prop_assert_eq!(first, second);
     }
 
+    /// A thread reuses its evaluation tables from record to record: nothing of one record may
+    /// reach the next. Each family is decided, with and without explanation, after another on
+    /// this thread, and compared with its decision on a thread that has evaluated nothing.
+    #[test]
+    fn earlier_records_leave_nothing_behind(family in incomplete_family(), before in incomplete_family()) {
+        let policy = supporting_families();
+        let explained = earlyhelp::Options { explain: true, ..Default::default() };
+        let decide = move |record: &Value, options: &earlyhelp::Options| {
+            policy.evaluate_with(record, options).expect("evaluates").to_json().to_string()
+        };
+        let fresh = {
+            let family = family.clone();
+            let explained = explained.clone();
+            std::thread::spawn(move || (decide(&family, &Default::default()), decide(&family, &explained)))
+                .join()
+                .expect("the fresh thread evaluates")
+        };
+        decide(&before, &explained);
+        let plain = decide(&family, &Default::default());
+        decide(&before, &Default::default());
+        let with_reasons = decide(&family, &explained);
+        prop_assert_eq!(fresh, (plain, with_reasons));
+    }
+
     /// Knowing more never contradicts what was already known: filling in an unknown field may
     /// settle an undetermined decision, but never flips a known one.
     #[test]

@@ -68,14 +68,38 @@ impl Tracer for Trace {
     }
 }
 
+/// A let, need or decision once computed for this record, with its explanation steps.
+type Memo = Option<(Value, Vec<Step>)>;
+
+/// The per-record tables of an evaluation. Each thread keeps one set between records, so a batch
+/// reuses their buffers instead of allocating five per record.
+#[derive(Default)]
+struct Scratch {
+    lets: Vec<Memo>,
+    needs: Vec<Memo>,
+    groups: Vec<Option<Value>>,
+    decisions: Vec<Memo>,
+    stack: Vec<Value>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+/// Empties `v` and fills it with `n` empty entries, keeping its buffer.
+fn reset<M>(v: &mut Vec<Option<M>>, n: usize) {
+    v.clear();
+    v.resize_with(n, || None);
+}
+
 pub(crate) struct Eval<'p, T: Tracer> {
     program: &'p Program,
     input: Value,
     params: Vec<Value>,
-    lets: Vec<Option<(Value, Vec<Step>)>>,
-    needs: Vec<Option<(Value, Vec<Step>)>>,
+    lets: Vec<Memo>,
+    needs: Vec<Memo>,
     groups: Vec<Option<Value>>,
-    decisions: Vec<Option<(Value, Vec<Step>)>>,
+    decisions: Vec<Memo>,
     stack: Vec<Value>,
     base: usize,
     /// The date the policy is applied at (`as_at` in expressions).
@@ -87,15 +111,22 @@ pub(crate) struct Eval<'p, T: Tracer> {
 
 impl<'p, T: Tracer> Eval<'p, T> {
     pub(crate) fn new(program: &'p Program, input: Value, params: Vec<Value>, tracer: T) -> Self {
+        // A nested evaluation (none today) would find the thread's tables taken and start afresh.
+        let mut s = SCRATCH.try_with(|s| s.take()).unwrap_or_default();
+        reset(&mut s.lets, program.lets.len());
+        reset(&mut s.needs, program.needs.len());
+        reset(&mut s.groups, program.groups.len());
+        reset(&mut s.decisions, program.decisions.len());
+        s.stack.clear();
         Eval {
             program,
             input,
             params,
-            lets: vec![None; program.lets.len()],
-            needs: vec![None; program.needs.len()],
-            groups: vec![None; program.groups.len()],
-            decisions: vec![None; program.decisions.len()],
-            stack: Vec::with_capacity(32),
+            lets: s.lets,
+            needs: s.needs,
+            groups: s.groups,
+            decisions: s.decisions,
+            stack: s.stack,
             base: 0,
             as_at: None,
             tracer,
@@ -822,6 +853,27 @@ impl<'p, T: Tracer> Eval<'p, T> {
             }
             (other, _) => Value::Unknown(other.missing().settled()),
         }
+    }
+}
+
+impl<T: Tracer> Drop for Eval<'_, T> {
+    /// Hands the tables back to the thread for its next record. Their values are dropped here,
+    /// so the buffers kept between records hold nothing of this record's data.
+    fn drop(&mut self) {
+        let mut s = Scratch {
+            lets: std::mem::take(&mut self.lets),
+            needs: std::mem::take(&mut self.needs),
+            groups: std::mem::take(&mut self.groups),
+            decisions: std::mem::take(&mut self.decisions),
+            stack: std::mem::take(&mut self.stack),
+        };
+        s.lets.clear();
+        s.needs.clear();
+        s.groups.clear();
+        s.decisions.clear();
+        s.stack.clear();
+        // Fails only while the thread itself is ending: the buffers are then simply freed.
+        let _ = SCRATCH.try_with(|cell| cell.set(s));
     }
 }
 
