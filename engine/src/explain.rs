@@ -4,7 +4,7 @@
 
 use crate::eval::Step;
 use crate::ir::{Program, Type};
-use crate::value::{path_key, render_path, Value};
+use crate::value::{rendered_paths, Value};
 use serde_json::{json, Value as Json};
 use std::fmt::Write as _;
 
@@ -101,10 +101,7 @@ fn binder_name(text: &str) -> &str {
 }
 
 pub(crate) fn missing_of(v: &Value) -> Vec<String> {
-    let mut keys: Vec<_> = v.missing().paths().iter().map(path_key).collect();
-    keys.sort();
-    keys.dedup();
-    keys.iter().map(|k| render_path(k)).collect()
+    rendered_paths(v.missing().paths())
 }
 
 /// A value as a person reads it, in the unit of its type.

@@ -5,7 +5,7 @@ use crate::diagnostic::{self, Diagnostic, LoadError, SourceFile};
 use crate::eval::{record, Eval, NoTrace, Trace, Tracer};
 use crate::explain::{self, DecisionReason, Explanation, GroupReason, NeedReason};
 use crate::ir::{Program, Type};
-use crate::value::{path_key, render_path, Value};
+use crate::value::{rendered_paths, Value};
 use chrono::NaiveDate;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
@@ -500,7 +500,7 @@ impl Policy {
         for (i, d) in program.decisions.iter().enumerate() {
             let (v, steps) = ev.decision(i as u32);
             if matches!(v, Value::Unknown(_) | Value::Range { .. }) {
-                missing.extend(v.missing().paths().iter().map(path_key));
+                missing.extend(v.missing().paths().iter().cloned());
             }
             let json = to_json(program, &v, &d.value.ty);
             if T::ON {
@@ -514,8 +514,6 @@ impl Policy {
             }
             outputs.insert(d.name.clone(), json);
         }
-        missing.sort();
-        missing.dedup();
         let explanation = T::ON.then(|| {
             let groups = program
                 .groups
@@ -569,7 +567,7 @@ impl Policy {
         Ok(Decision {
             id,
             outputs,
-            missing: missing.iter().map(|k| render_path(k)).collect(),
+            missing: rendered_paths(&missing),
             as_at,
             policy: self.inner.stamp.clone(),
             explanation,

@@ -47,28 +47,33 @@ pub(crate) fn index_path(parent: &Path, index: usize) -> Path {
 
 /// One segment of a rendered path, for sorting paths naturally (`members[2]` before `members[10]`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum PathKey {
-    Field(Arc<str>),
+enum PathKey<'a> {
+    Field(&'a str),
     Index(usize),
 }
 
-pub(crate) fn path_key(path: &Path) -> Vec<PathKey> {
-    let mut keys = Vec::new();
+fn path_key(path: &PathNode) -> Vec<PathKey<'_>> {
+    let mut keys = Vec::with_capacity(8);
     let mut node = Some(path);
     while let Some(n) = node {
         match &n.segment {
             Segment::Root => {}
-            Segment::Field(f) => keys.push(PathKey::Field(f.clone())),
+            Segment::Field(f) => keys.push(PathKey::Field(f)),
             Segment::Index(i) => keys.push(PathKey::Index(*i)),
         }
-        node = n.parent.as_ref();
+        node = n.parent.as_deref();
     }
     keys.reverse();
     keys
 }
 
-pub(crate) fn render_path(keys: &[PathKey]) -> String {
-    let mut s = String::new();
+fn render_path(keys: &[PathKey<'_>]) -> String {
+    use std::fmt::Write as _;
+    let room = keys.iter().map(|k| match k {
+        PathKey::Field(f) => f.len() + 1,
+        PathKey::Index(_) => 6,
+    });
+    let mut s = String::with_capacity(room.sum());
     for k in keys {
         match k {
             PathKey::Field(f) => {
@@ -77,30 +82,29 @@ pub(crate) fn render_path(keys: &[PathKey]) -> String {
                 }
                 s.push_str(f);
             }
-            PathKey::Index(i) => {
-                s.push('[');
-                s.push_str(&i.to_string());
-                s.push(']');
-            }
+            // Writing to a String cannot fail.
+            PathKey::Index(i) => _ = write!(s, "[{i}]"),
         }
     }
     s
 }
 
+/// Paths as a caller reads them: rendered, in natural order, each once.
+pub(crate) fn rendered_paths<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Vec<String> {
+    // Several decisions usually share one cause: drop repeated nodes before rendering any.
+    let mut nodes: Vec<&Path> = paths.into_iter().collect();
+    nodes.sort_unstable_by_key(|p| Arc::as_ptr(p));
+    nodes.dedup_by(|a, b| Arc::ptr_eq(a, b));
+    // Distinct nodes can still name one path (a field read twice as unknown).
+    let mut keys: Vec<Vec<PathKey<'_>>> = nodes.into_iter().map(|p| path_key(p)).collect();
+    keys.sort();
+    keys.dedup();
+    keys.iter().map(|k| render_path(k)).collect()
+}
+
 impl fmt::Display for PathNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut keys = Vec::new();
-        let mut node = Some(self);
-        while let Some(n) = node {
-            match &n.segment {
-                Segment::Root => {}
-                Segment::Field(x) => keys.push(PathKey::Field(x.clone())),
-                Segment::Index(i) => keys.push(PathKey::Index(*i)),
-            }
-            node = n.parent.as_deref();
-        }
-        keys.reverse();
-        f.write_str(&render_path(&keys))
+        f.write_str(&render_path(&path_key(self)))
     }
 }
 
