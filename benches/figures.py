@@ -11,7 +11,7 @@ import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "criterion")
-POLICIES = ["supporting-families", "continuum-of-need", "early-education-two-year-olds"]
+POLICIES = ["supporting-families", "continuum-of-need", "early-education-two-year-olds", "area-deprivation"]
 FAMILIES = 100_000  # per iteration of the batch bench
 
 

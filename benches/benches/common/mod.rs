@@ -12,7 +12,7 @@ use earlyhelp_benches::rhai_yardstick::Yardstick;
 use serde_json::Value;
 
 /// The shipped policies: a short name for the benchmark ids, and the path from the workspace root.
-pub const POLICIES: [(&str, &str); 3] = [
+pub const POLICIES: [(&str, &str); 4] = [
     (
         "supporting-families",
         "policies/supporting-families/supporting-families.policy",
@@ -24,6 +24,10 @@ pub const POLICIES: [(&str, &str); 3] = [
     (
         "early-education-two-year-olds",
         "policies/early-education-two-year-olds/early-education-two-year-olds.policy",
+    ),
+    (
+        "area-deprivation",
+        "policies/area-deprivation/area-deprivation.policy",
     ),
 ];
 
