@@ -234,7 +234,21 @@ pub(crate) struct Record {
 
 /// A record's field slots, held inside the record itself when there are few (a family's nested
 /// records have 2 to 10 fields): one allocation per record, not two.
-pub(crate) type Fields = smallvec::SmallVec<[Value; 10]>;
+pub(crate) type Fields = smallvec::SmallVec<[Value; FIELDS_INLINE]>;
+
+const FIELDS_INLINE: usize = 10;
+
+/// `n` unknown field slots, as a record starts before its fields are read. Written as one array
+/// rather than element by element: records are made for every family.
+pub(crate) fn unknown_fields(n: usize) -> Fields {
+    const UNKNOWN: Value = Value::Unknown(Missing::None);
+    if n <= FIELDS_INLINE {
+        // The slots past `n` are never read and own nothing, so nothing is lost unreleased.
+        Fields::from_buf_and_len([UNKNOWN; FIELDS_INLINE], n)
+    } else {
+        Fields::from_elem(UNKNOWN, n)
+    }
+}
 
 #[derive(Clone, Debug)]
 pub(crate) enum Value {

@@ -8,7 +8,8 @@
 
 use crate::ir::{Program, RecordDef, Type};
 use crate::value::{
-    field_path, index_path, parse_date, parse_decimal, Fields, List, Missing, Path, Record, Value,
+    field_path, index_path, parse_date, parse_decimal, unknown_fields, List, Missing, Path, Record,
+    Value,
 };
 use crate::RecordError;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -166,7 +167,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             .read
             .get(self.record as usize)
             .filter(|r| !r.is_empty());
-        let mut fields = Fields::from_elem(Value::Unknown(Missing::None), def.fields.len());
+        let mut fields = unknown_fields(def.fields.len());
         let mut id = None;
         let mut first = true;
         // Where the next key is looked for first: records usually list fields in their declared
