@@ -417,7 +417,14 @@ fn is_json_number(text: &str) -> bool {
 
 /// Writes `s` as a JSON string, escaped as `json.dumps(ensure_ascii=False)` escapes it.
 fn push_json_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    // Record texts almost never hold a character to escape: copy those whole.
+    if !needs_escape(s.as_bytes()) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let short = match b {
@@ -442,6 +449,31 @@ fn push_json_string(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// Whether `bytes` hold a quote, a backslash or a control character, which JSON escapes. Eight
+/// bytes at a time: the test for a zero byte (or one below 0x20) is exact for "any of them".
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let special = |x: u64| {
+        zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS)
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        if special(u64::from_le_bytes(word)) != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// A JSON value as a Python object: objects → dict (in order), arrays → list, numbers → int when

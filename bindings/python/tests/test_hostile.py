@@ -267,6 +267,16 @@ def test_lone_surrogates_are_record_errors_that_do_not_show_the_text(attendance)
         assert "\\ud8" not in str(caught.value) and "\\udf" not in str(caught.value)
 
 
+@hostile_settings
+@given(names=st.lists(st.text(max_size=40), min_size=1, max_size=20))
+def test_every_text_reaches_the_engine_as_written(attendance, names):
+    # Quotes, backslashes and control characters anywhere in a text (the converter copies texts
+    # without them whole, and escapes the others): the engine must read back the same text.
+    records = [{"id": f"C{i}", "name": name} for i, name in enumerate(names)]
+    assert [attendance.evaluate(r)["name"] for r in records] == names
+    assert list(attendance.evaluate_many(records)["name"]) == names
+
+
 def test_huge_integers(attendance):
     assert attendance.evaluate({"id": "C", "attendance_pct": 10**20})["persistent_absence"] is False
     # Beyond 64 bits the digits still reach the engine exactly; beyond its precision it says so.
