@@ -86,21 +86,12 @@ thread_local! {
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
 }
 
-/// Empties `v` and fills it with `n` empty entries, keeping its buffer.
-fn reset<M>(v: &mut Vec<Option<M>>, n: usize) {
-    v.clear();
-    v.resize_with(n, || None);
-}
-
 pub(crate) struct Eval<'p, T: Tracer> {
     program: &'p Program,
     input: Value,
     params: Vec<Value>,
-    lets: Vec<Memo>,
-    needs: Vec<Memo>,
-    groups: Vec<Option<Value>>,
-    decisions: Vec<Memo>,
-    stack: Vec<Value>,
+    /// Lets, needs, groups and decisions computed so far, and the frames of locals.
+    tables: Scratch,
     base: usize,
     /// The date the policy is applied at (`as_at` in expressions).
     as_at: Option<chrono::NaiveDate>,
@@ -112,21 +103,19 @@ pub(crate) struct Eval<'p, T: Tracer> {
 impl<'p, T: Tracer> Eval<'p, T> {
     pub(crate) fn new(program: &'p Program, input: Value, params: Vec<Value>, tracer: T) -> Self {
         // A nested evaluation (none today) would find the thread's tables taken and start afresh.
-        let mut s = SCRATCH.try_with(|s| s.take()).unwrap_or_default();
-        reset(&mut s.lets, program.lets.len());
-        reset(&mut s.needs, program.needs.len());
-        reset(&mut s.groups, program.groups.len());
-        reset(&mut s.decisions, program.decisions.len());
-        s.stack.clear();
+        // Tables handed back are empty (see `Drop`), so only their sizes are set here.
+        let mut tables = SCRATCH.try_with(|s| s.take()).unwrap_or_default();
+        tables.lets.resize_with(program.lets.len(), || None);
+        tables.needs.resize_with(program.needs.len(), || None);
+        tables.groups.resize_with(program.groups.len(), || None);
+        tables
+            .decisions
+            .resize_with(program.decisions.len(), || None);
         Eval {
             program,
             input,
             params,
-            lets: s.lets,
-            needs: s.needs,
-            groups: s.groups,
-            decisions: s.decisions,
-            stack: s.stack,
+            tables,
             base: 0,
             as_at: None,
             tracer,
@@ -142,20 +131,21 @@ impl<'p, T: Tracer> Eval<'p, T> {
 
     /// Evaluates `e` in a fresh frame of `locals` slots.
     pub(crate) fn top(&mut self, e: &Expr, locals: u32) -> (Value, Vec<Step>) {
-        let (saved_base, saved_len) = (self.base, self.stack.len());
+        let (saved_base, saved_len) = (self.base, self.tables.stack.len());
         self.base = saved_len;
-        self.stack
+        self.tables
+            .stack
             .resize(saved_len + locals as usize, Value::unknown());
         let mark = self.tracer.mark();
         let v = self.eval(e);
         let steps = self.tracer.take(mark);
-        self.stack.truncate(saved_len);
+        self.tables.stack.truncate(saved_len);
         self.base = saved_base;
         (v, steps)
     }
 
     pub(crate) fn decision(&mut self, i: u32) -> (Value, Vec<Step>) {
-        if let Some(Some(done)) = self.decisions.get(i as usize) {
+        if let Some(Some(done)) = self.tables.decisions.get(i as usize) {
             return cached::<T>(done);
         }
         let program = self.program;
@@ -163,12 +153,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return (Value::unknown(), Vec::new());
         };
         let out = self.top(&d.value, d.locals);
-        self.decisions[i as usize] = Some(out.clone());
+        self.tables.decisions[i as usize] = Some(out.clone());
         out
     }
 
     pub(crate) fn need(&mut self, i: u32) -> (Value, Vec<Step>) {
-        if let Some(Some(done)) = self.needs.get(i as usize) {
+        if let Some(Some(done)) = self.tables.needs.get(i as usize) {
             return cached::<T>(done);
         }
         let program = self.program;
@@ -176,12 +166,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return (Value::unknown(), Vec::new());
         };
         let out = self.top(&n.when, n.locals);
-        self.needs[i as usize] = Some(out.clone());
+        self.tables.needs[i as usize] = Some(out.clone());
         out
     }
 
     pub(crate) fn group(&mut self, i: u32) -> Value {
-        if let Some(Some(v)) = self.groups.get(i as usize) {
+        if let Some(Some(v)) = self.tables.groups.get(i as usize) {
             return v.clone();
         }
         let program = self.program;
@@ -196,12 +186,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 // Every need is still evaluated (for `needs met`), but the group is settled.
             }
         }
-        self.groups[i as usize] = Some(acc.clone());
+        self.tables.groups[i as usize] = Some(acc.clone());
         acc
     }
 
     fn let_value(&mut self, i: u32) -> (Value, Vec<Step>) {
-        if let Some(Some(done)) = self.lets.get(i as usize) {
+        if let Some(Some(done)) = self.tables.lets.get(i as usize) {
             return cached::<T>(done);
         }
         let program = self.program;
@@ -209,12 +199,13 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return (Value::unknown(), Vec::new());
         };
         let out = self.top(&l.value, l.locals);
-        self.lets[i as usize] = Some(out.clone());
+        self.tables.lets[i as usize] = Some(out.clone());
         out
     }
 
     fn local(&self, slot: u32) -> Value {
-        self.stack
+        self.tables
+            .stack
             .get(self.base + slot as usize)
             .cloned()
             .unwrap_or_else(Value::unknown)
@@ -224,12 +215,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
         place(
             e,
             &self.input,
-            self.stack.get(self.base..).unwrap_or_default(),
+            self.tables.stack.get(self.base..).unwrap_or_default(),
         )
     }
 
     fn set_local(&mut self, slot: u32, v: Value) {
-        if let Some(s) = self.stack.get_mut(self.base + slot as usize) {
+        if let Some(s) = self.tables.stack.get_mut(self.base + slot as usize) {
             *s = v;
         }
     }
@@ -579,20 +570,20 @@ impl<'p, T: Tracer> Eval<'p, T> {
             return Value::unknown();
         };
         // Arguments go straight into the callee's frame, above the caller's.
-        let (saved_base, saved_len) = (self.base, self.stack.len());
+        let (saved_base, saved_len) = (self.base, self.tables.stack.len());
         for a in args {
             let v = self.eval(a);
-            self.stack.push(v);
+            self.tables.stack.push(v);
         }
         self.base = saved_len;
-        self.stack.resize(
+        self.tables.stack.resize(
             saved_len + (f.locals as usize).max(args.len()),
             Value::unknown(),
         );
         let mark = self.tracer.mark();
         let v = self.eval(&f.body);
         let steps = self.tracer.take(mark);
-        self.stack.truncate(saved_len);
+        self.tables.stack.truncate(saved_len);
         self.base = saved_base;
         if T::ON && e.ty == Type::Bool {
             self.note(e, &v, |_| None, steps);
@@ -860,20 +851,14 @@ impl<T: Tracer> Drop for Eval<'_, T> {
     /// Hands the tables back to the thread for its next record. Their values are dropped here,
     /// so the buffers kept between records hold nothing of this record's data.
     fn drop(&mut self) {
-        let mut s = Scratch {
-            lets: std::mem::take(&mut self.lets),
-            needs: std::mem::take(&mut self.needs),
-            groups: std::mem::take(&mut self.groups),
-            decisions: std::mem::take(&mut self.decisions),
-            stack: std::mem::take(&mut self.stack),
-        };
-        s.lets.clear();
-        s.needs.clear();
-        s.groups.clear();
-        s.decisions.clear();
-        s.stack.clear();
+        let mut tables = std::mem::take(&mut self.tables);
+        tables.lets.clear();
+        tables.needs.clear();
+        tables.groups.clear();
+        tables.decisions.clear();
+        tables.stack.clear();
         // Fails only while the thread itself is ending: the buffers are then simply freed.
-        let _ = SCRATCH.try_with(|cell| cell.set(s));
+        let _ = SCRATCH.try_with(|cell| cell.set(tables));
     }
 }
 
