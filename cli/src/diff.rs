@@ -46,6 +46,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let options = Options {
         as_at: args.as_at,
         explain: true,
+        ..Options::default()
     };
     let mut impact = Impact::default();
     let mut lines = BufReader::new(file).lines();

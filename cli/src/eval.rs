@@ -36,6 +36,11 @@ pub(crate) struct Args {
     /// Add the explanation of every decision to each row (JSON Lines only).
     #[arg(long)]
     explain: bool,
+    /// Evaluate records whose as-at date lies outside the policy's `in_force` window (for
+    /// historical analysis); each such row says `"outside_in_force": true`. Without it they are
+    /// error rows that name the window.
+    #[arg(long)]
+    outside_in_force: bool,
     /// Threads to use (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -96,6 +101,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let options = Options {
         as_at: args.as_at,
         explain: args.explain,
+        outside_in_force: args.outside_in_force,
     };
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let stdout = std::io::stdout();

@@ -139,6 +139,7 @@ fn explain(
     let options = earlyhelp::Options {
         as_at,
         explain: true,
+        ..Default::default()
     };
     match policy.evaluate_json(&text, &options) {
         Ok(d) => {

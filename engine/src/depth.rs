@@ -155,10 +155,10 @@ impl Depths<'_> {
             self,
             i,
             |s| {
-                program
-                    .decisions
-                    .get(i as usize)
-                    .map_or(0, |d| 1 + s.expr(&d.value))
+                program.decisions.get(i as usize).map_or(0, |d| {
+                    let list = d.for_each.as_ref().map_or(0, |f| s.expr(&f.list));
+                    1 + s.expr(&d.value).max(list)
+                })
             },
         )
     }

@@ -60,6 +60,7 @@ impl Impact {
         let options = Options {
             as_at,
             explain: true,
+            ..Options::default()
         };
         for r in records {
             impact.add(

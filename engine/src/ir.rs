@@ -160,8 +160,21 @@ pub(crate) struct Need {
 pub(crate) struct DecisionDef {
     pub name: String,
     pub label: Option<String>,
+    /// For a per-member decision (`for each c in xs`): the members and where `value` finds each.
+    pub for_each: Option<ForEach>,
     pub value: Expr,
     pub locals: u32,
+}
+
+/// `for each c in list` of a per-member decision: `value` is evaluated with each member of
+/// `list` in local `slot`, and output keyed by the member's `id` field (field `id_field`).
+#[derive(Clone, Debug)]
+pub(crate) struct ForEach {
+    /// The member's name in `value`, for explanations (`c = C2`).
+    pub binder: String,
+    pub list: Expr,
+    pub slot: u32,
+    pub id_field: u32,
 }
 
 /// The whole checked policy.
@@ -213,13 +226,7 @@ pub(crate) enum Arith {
     Div,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(clippy::enum_variant_names)] // the names are the functions policy authors write
-pub(crate) enum Builtin {
-    YearsBetween,
-    MonthsBetween,
-    DaysBetween,
-}
+pub(crate) use crate::builtins::Builtin;
 
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
@@ -247,7 +254,7 @@ pub(crate) enum Node {
         args: Vec<Expr>,
     },
     Builtin {
-        builtin: Builtin,
+        builtin: &'static Builtin,
         args: Vec<Expr>,
     },
     /// A call of an `extern fn` (index into `Program.externs.functions`).

@@ -41,6 +41,7 @@
 
 #![warn(missing_docs)]
 
+mod builtins;
 mod check;
 mod depth;
 mod diagnostic;
@@ -54,6 +55,7 @@ mod script;
 mod testing;
 mod value;
 
+pub use builtins::{Builtin, BUILTINS};
 pub use chrono::NaiveDate;
 pub use diagnostic::{Diagnostic, LoadError, Severity};
 pub use explain::Explanation;

@@ -28,6 +28,9 @@ pub(crate) fn lower(program: &mut Program) {
         visit(&mut n.when);
     }
     for d in &mut program.decisions {
+        if let Some(f) = &mut d.for_each {
+            visit(&mut f.list);
+        }
         visit(&mut d.value);
     }
     if let Some((e, _)) = &mut program.as_at {
@@ -114,7 +117,10 @@ fn read_set(program: &mut Program) -> Vec<Vec<bool>> {
     stack.extend(program.lets.iter_mut().map(|l| &mut l.value));
     stack.extend(program.functions.iter_mut().map(|f| &mut f.body));
     stack.extend(program.needs.iter_mut().map(|n| &mut n.when));
-    stack.extend(program.decisions.iter_mut().map(|d| &mut d.value));
+    for d in &mut program.decisions {
+        stack.push(&mut d.value);
+        stack.extend(d.for_each.as_mut().map(|f| &mut f.list));
+    }
     stack.extend(program.as_at.iter_mut().map(|(e, _)| e));
     while let Some(e) = stack.pop() {
         let field = match &e.node {

@@ -38,6 +38,9 @@ pub struct Options {
     pub as_at: Option<NaiveDate>,
     /// Record an explanation of every decision.
     pub explain: bool,
+    /// Evaluate even when the as-at date lies outside the policy's `in_force` window (for
+    /// historical analysis); the decision then says so. Without it such a record is an error.
+    pub outside_in_force: bool,
 }
 
 /// A decision's name and the type of value it gives.
@@ -53,6 +56,9 @@ pub struct DecisionInfo {
     /// The values it can take, for yes/no, enum and level decisions (lowest level first); empty
     /// otherwise.
     pub values: Vec<String>,
+    /// Made for each member of a list (`for each c in xs`): its output is an object from each
+    /// member's `id` to a value of type `ty`.
+    pub per_member: bool,
 }
 
 /// A record that could not be evaluated: not an object, a field of the wrong type, a required
@@ -95,6 +101,7 @@ pub struct Decision {
     outputs: Map<String, Json>,
     missing: Vec<String>,
     as_at: NaiveDate,
+    outside_in_force: bool,
     policy: Arc<PolicyStamp>,
     explanation: Option<Explanation>,
 }
@@ -127,12 +134,18 @@ impl Decision {
     pub fn as_at(&self) -> NaiveDate {
         self.as_at
     }
+    /// Whether the policy was applied at a date outside its `in_force` window, as asked with
+    /// [`Options::outside_in_force`].
+    pub fn outside_in_force(&self) -> bool {
+        self.outside_in_force
+    }
     /// The explanation, when it was asked for.
     pub fn explanation(&self) -> Option<&Explanation> {
         self.explanation.as_ref()
     }
     /// The decision in the stable output shape:
-    /// `{"id", "outputs", "missing", "as_at", "policy": {"name", "version", "hash"}, "explanation"?}`.
+    /// `{"id", "outputs", "missing", "as_at", "outside_in_force"?, "policy": {"name", "version",
+    /// "hash"}, "explanation"?}` (`outside_in_force` only when true).
     /// To write it out, serialize the decision itself: the same JSON, without building this tree.
     pub fn to_json(&self) -> Json {
         serde_json::to_value(self).unwrap_or(Json::Null)
@@ -154,6 +167,9 @@ impl serde::Serialize for Decision {
         o.serialize_entry("outputs", &self.outputs)?;
         o.serialize_entry("missing", &self.missing)?;
         o.serialize_entry("as_at", &Day(self.as_at))?;
+        if self.outside_in_force {
+            o.serialize_entry("outside_in_force", &true)?;
+        }
         o.serialize_entry("policy", &*self.policy)?;
         if let Some(e) = &self.explanation {
             o.serialize_entry("explanation", &e.to_json())?;
@@ -363,6 +379,12 @@ impl Policy {
     pub fn version(&self) -> Option<&str> {
         self.inner.header.version.as_deref()
     }
+    /// The dates the policy is in force (its header's `in_force`): from, and to (inclusive) when it
+    /// ends. A record whose as-at date lies outside is an error unless
+    /// [`Options::outside_in_force`] is set.
+    pub fn in_force(&self) -> Option<(NaiveDate, Option<NaiveDate>)> {
+        self.inner.header.in_force
+    }
     /// `sha256:…` of the policy's files, so every decision can be traced to the exact text.
     pub fn content_hash(&self) -> &str {
         &self.inner.stamp.hash
@@ -395,6 +417,7 @@ impl Policy {
                     }),
                     _ => Vec::new(),
                 },
+                per_member: d.for_each.is_some(),
             })
             .collect()
     }
@@ -492,12 +515,26 @@ impl Policy {
             Some(d) => d,
             None => self.default_as_at(&input)?,
         };
+        let outside_in_force = self.outside_in_force(as_at);
+        if let (Some(window), false) = (&outside_in_force, options.outside_in_force) {
+            return Err(RecordError::new(
+                None,
+                format!("the as-at date {as_at} is outside the policy's in-force window ({window}); evaluating outside it must be asked for explicitly"),
+            ));
+        }
         let params = self.params_at(as_at)?;
         let mut ev = Eval::new(program, input, params, tracer).with_as_at(as_at);
         let mut outputs = Map::new();
         let mut missing = Vec::new();
         let mut reasons = Vec::new();
         for (i, d) in program.decisions.iter().enumerate() {
+            if let Some(each) = &d.for_each {
+                let (list, members) = ev.each(d, each);
+                let (json, reason) = self.per_member(d, each, &list, &members, &mut missing, T::ON);
+                reasons.extend(reason);
+                outputs.insert(d.name.clone(), json);
+                continue;
+            }
             let (v, steps) = ev.decision(i as u32);
             if matches!(v, Value::Unknown(_) | Value::Range { .. }) {
                 missing.extend(v.missing().paths().iter().cloned());
@@ -569,8 +606,107 @@ impl Policy {
             outputs,
             missing: rendered_paths(&missing),
             as_at,
+            outside_in_force: outside_in_force.is_some(),
             policy: self.inner.stamp.clone(),
             explanation,
+        })
+    }
+
+    /// A per-member decision's output — an object keyed by each member's `id`, `null` for a
+    /// member whose value or membership is undetermined, or `null` when the list itself is unknown —
+    /// with the fields that would settle it added to `missing`, and its explanation when `explain`.
+    fn per_member(
+        &self,
+        d: &crate::ir::DecisionDef,
+        each: &crate::ir::ForEach,
+        list: &Value,
+        members: &[crate::eval::Member],
+        missing: &mut Vec<crate::value::Path>,
+        explain: bool,
+    ) -> (Json, Option<DecisionReason>) {
+        let program = &self.inner.program;
+        let ty = &d.value.ty;
+        let json = if matches!(list, Value::List(_)) {
+            let mut by_id = Map::new();
+            for m in members {
+                let value = match &m.maybe {
+                    Some(why) => {
+                        missing.extend(why.paths().iter().cloned());
+                        Json::Null
+                    }
+                    None => to_json(program, &m.value, ty),
+                };
+                if matches!(m.value, Value::Unknown(_) | Value::Range { .. }) {
+                    missing.extend(m.value.missing().paths().iter().cloned());
+                }
+                by_id.insert(m.id.to_string(), value);
+            }
+            Json::Object(by_id)
+        } else {
+            missing.extend(list.missing().paths().iter().cloned());
+            Json::Null
+        };
+        if !explain {
+            return (json, None);
+        }
+        let (shown, because) = if matches!(list, Value::List(_)) {
+            let because: Vec<explain::Reason> = members
+                .iter()
+                .map(|m| {
+                    let (detail, missing) = match &m.maybe {
+                        Some(why) => (
+                            "not known to be one of them".to_string(),
+                            explain::missing_of(&Value::Unknown(why.clone())),
+                        ),
+                        None => (
+                            shown_decision(program, &m.value, ty),
+                            explain::missing_of(&m.value),
+                        ),
+                    };
+                    explain::Reason {
+                        text: format!("{} = {}", each.binder, m.id),
+                        holds: if m.maybe.is_some() {
+                            None
+                        } else {
+                            truth(&m.value)
+                        },
+                        detail: Some(detail),
+                        missing,
+                        because: explain::reasons(program, &self.inner.files, &m.steps),
+                    }
+                })
+                .collect();
+            let shown = if because.is_empty() {
+                "none".to_string()
+            } else {
+                because
+                    .iter()
+                    .zip(members)
+                    .map(|(r, m)| format!("{}: {}", m.id, r.detail.as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            (shown, because)
+        } else {
+            (shown_decision(program, list, &Type::Error), Vec::new())
+        };
+        let reason = DecisionReason {
+            name: d.name.clone(),
+            label: d.label.clone(),
+            shown,
+            value: json.clone(),
+            because,
+        };
+        (json, Some(reason))
+    }
+
+    /// The in-force window, described, when `as_at` lies outside it.
+    fn outside_in_force(&self, as_at: NaiveDate) -> Option<String> {
+        let (from, to) = self.inner.header.in_force?;
+        let inside = from <= as_at && to.is_none_or(|t| as_at <= t);
+        (!inside).then(|| match to {
+            Some(t) => format!("{from} to {t}"),
+            None => format!("from {from}"),
         })
     }
 

@@ -108,8 +108,8 @@ impl Policy {
         };
         let mut record = Json::Null;
         let mut options = Options {
-            as_at: None,
             explain: true,
+            ..Options::default()
         };
         for step in &t.decl.steps {
             let applied = match step {

@@ -155,29 +155,44 @@ impl Missing {
     }
 }
 
-/// A duration as written: months (years are 12 months) and days (weeks are 7 days).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A duration as written: years, months and days (weeks are 7 days). Years are kept apart from
+/// months because they move 29 February differently (see [`add_years`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Duration {
+    pub years: u32,
     pub months: u32,
     pub days: u32,
+}
+
+impl Duration {
+    /// For ordering durations: a year is 12 months.
+    pub(crate) fn key(self) -> (u64, u32) {
+        (
+            u64::from(self.years) * 12 + u64::from(self.months),
+            self.days,
+        )
+    }
 }
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let unit =
             |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        match (self.months, self.days) {
-            (m, 0) if m % 12 == 0 && m >= 24 => f.write_str(&unit(m / 12, "year", "years")),
-            (m, 0) => f.write_str(&unit(m, "month", "months")),
-            (0, d) if d % 7 == 0 && d > 0 => f.write_str(&unit(d / 7, "week", "weeks")),
-            (0, d) => f.write_str(&unit(d, "day", "days")),
-            (m, d) => write!(
-                f,
-                "{} {}",
-                unit(m, "month", "months"),
-                unit(d, "day", "days")
-            ),
+        let mut parts = Vec::new();
+        if self.years > 0 {
+            parts.push(unit(self.years, "year", "years"));
         }
+        if self.months > 0 {
+            parts.push(unit(self.months, "month", "months"));
+        }
+        match self.days {
+            0 if !parts.is_empty() => {}
+            d if d % 7 == 0 && d > 0 && parts.is_empty() => {
+                parts.push(unit(d / 7, "week", "weeks"))
+            }
+            d => parts.push(unit(d, "day", "days")),
+        }
+        f.write_str(&parts.join(" "))
     }
 }
 
@@ -364,16 +379,25 @@ pub(crate) fn months_between(from: NaiveDate, to: NaiveDate) -> i64 {
     n
 }
 
-pub(crate) fn add_months(d: NaiveDate, months: u32) -> Option<NaiveDate> {
-    d.checked_add_months(Months::new(months))
+/// `d` moved by `years` (negative: back): the same day and month, except that 29 February falls
+/// on 1 March in a year without one — as a birthday does (`english-calendar.md`).
+pub(crate) fn add_years(d: NaiveDate, years: i64) -> Option<NaiveDate> {
+    let year = i32::try_from(i64::from(d.year()).checked_add(years)?).ok()?;
+    NaiveDate::from_ymd_opt(year, d.month(), d.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
 }
 
+/// `d + dur`: years first (29 February → 1 March), then months clamped to the month end, then days.
 pub(crate) fn add_duration(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
-    add_months(d, dur.months)?.checked_add_days(chrono::Days::new(u64::from(dur.days)))
+    add_years(d, i64::from(dur.years))?
+        .checked_add_months(Months::new(dur.months))?
+        .checked_add_days(chrono::Days::new(u64::from(dur.days)))
 }
 
+/// `d − dur`, the mirror of [`add_duration`].
 pub(crate) fn sub_duration(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
-    d.checked_sub_months(Months::new(dur.months))?
+    add_years(d, -i64::from(dur.years))?
+        .checked_sub_months(Months::new(dur.months))?
         .checked_sub_days(chrono::Days::new(u64::from(dur.days)))
 }
 
@@ -434,8 +458,22 @@ mod tests {
         assert_eq!(months_between(d("2024-03-15"), d("2023-02-20")), -13);
         let twelve = Duration {
             months: 12,
-            days: 0,
+            ..Duration::default()
         };
+        let one_year = Duration {
+            years: 1,
+            ..Duration::default()
+        };
+        // Months clamp; years move 29 February to 1 March, as birthdays do.
+        assert_eq!(
+            sub_duration(d("2024-02-29"), one_year),
+            Some(d("2023-03-01"))
+        );
+        assert_eq!(
+            add_duration(d("2024-02-29"), one_year),
+            Some(d("2025-03-01"))
+        );
+        assert_eq!(add_duration(d("2024-02-29"), twelve), Some(d("2025-02-28")));
         assert_eq!(sub_duration(d("2024-02-29"), twelve), Some(d("2023-02-28")));
     }
 

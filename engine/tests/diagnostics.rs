@@ -896,3 +896,50 @@ fn warning_fields_unused_param() {
         })
     );
 }
+
+// ---------------------------------------------------------------- per-member decisions and dates
+
+case!(
+    per_member_over_a_list_of_dates,
+    concat!(
+        family!(),
+        "decision births for each d in family.members.date_of_birth = d + 2 years\n"
+    )
+);
+
+case!(
+    per_member_without_an_id,
+    concat!(
+        family!(),
+        "decision roles for each p in family.members = p.role\n"
+    )
+);
+
+case!(
+    per_member_decision_used_as_a_value,
+    r#"record Person { id: text required, date_of_birth: date }
+record Family { assessment_date: date, members: list of Person }
+input family: Family
+decision age for each p in family.members = years_between(p.date_of_birth, family.assessment_date)
+decision old = age > 18
+"#
+);
+
+case!(
+    in_force_ends_before_it_starts,
+    r#"policy backwards {
+    in_force 2025-03-31 to 2022-10-03
+}
+record R { id: text required }
+input r: R
+decision x = true
+"#
+);
+
+case!(
+    calendar_builtin_given_a_number,
+    concat!(
+        family!(),
+        "decision rising = any c in family.members: year_group(c.date_of_birth, 2024) < 0\n"
+    )
+);

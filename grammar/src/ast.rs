@@ -263,8 +263,17 @@ pub struct NeedDecl {
 pub struct DecisionDecl {
     pub name: Ident,
     pub label: Option<Text>,
+    /// `for each c in xs`: the decision is made for each member of `xs`, keyed by its `id`.
+    pub for_each: Option<ForEach>,
     pub value: Expr,
     pub span: Span,
+}
+
+/// `for each binder in list`, of a per-member decision.
+#[derive(Clone, Debug)]
+pub struct ForEach {
+    pub binder: Ident,
+    pub list: Expr,
 }
 
 #[derive(Clone, Debug)]

@@ -676,9 +676,18 @@ fn item(p: Pair<Rule>) -> Item {
                 label = Some(text(next));
                 next = it.next().expect("grammar: decision value");
             }
+            let mut for_each = None;
+            if next.as_rule() == Rule::for_each {
+                let mut f = inner(next);
+                let binder = ident(f.next().expect("grammar: for each binder"));
+                let list = expr(f.next().expect("grammar: for each list"));
+                for_each = Some(ForEach { binder, list });
+                next = it.next().expect("grammar: decision value");
+            }
             Item::Decision(DecisionDecl {
                 name,
                 label,
+                for_each,
                 value: expr(next),
                 span: sp,
             })

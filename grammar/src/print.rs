@@ -297,7 +297,20 @@ impl Printer<'_> {
                     .as_ref()
                     .map(|l| format!(" {}", quote(&l.value)))
                     .unwrap_or_default();
-                self.definition(&format!("decision {}{label} =", d.name.name), &d.value, 0);
+                let each = d
+                    .for_each
+                    .as_ref()
+                    .map(|f| {
+                        let mut text = String::from(" for each ");
+                        binding(&mut text, &f.binder, &f.list, None);
+                        text
+                    })
+                    .unwrap_or_default();
+                self.definition(
+                    &format!("decision {}{label}{each} =", d.name.name),
+                    &d.value,
+                    0,
+                );
             }
             Item::Test(t) => {
                 self.line(0, &format!("test {} {{", quote(&t.name.value)));

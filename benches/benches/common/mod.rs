@@ -64,8 +64,8 @@ pub fn jsonl(families: u64) -> String {
 /// assessment date), with or without an explanation.
 pub fn options(explain: bool) -> Options {
     Options {
-        as_at: None,
         explain,
+        ..Options::default()
     }
 }
 

@@ -636,6 +636,7 @@ pub(crate) fn _impact<'py>(
     let options = Options {
         as_at: parse_as_at(as_at)?,
         explain: true,
+        ..Options::default()
     };
     let pool = pool(jobs)?;
     let pool = pool.as_ref();

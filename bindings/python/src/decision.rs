@@ -46,6 +46,7 @@ impl PyDecision {
                 let options = Options {
                     as_at: Some(self.decision.as_at()),
                     explain: true,
+                    outside_in_force: self.decision.outside_in_force(),
                 };
                 self.record
                     .evaluate(&self.policy, &options)

@@ -230,6 +230,7 @@ impl PyPolicy {
         let options = Options {
             as_at: parse_as_at(as_at)?,
             explain,
+            ..Options::default()
         };
         let record = match one_record(record)? {
             Ok(r) => r,
@@ -280,6 +281,7 @@ impl PyPolicy {
         let options = Options {
             as_at: parse_as_at(as_at)?,
             explain,
+            ..Options::default()
         };
         let pool = batch::pool(jobs)?;
         batch::columns_from_path(py, &self.inner, &path, &options, pool.as_ref())
@@ -300,6 +302,7 @@ impl PyPolicy {
         let options = Options {
             as_at: parse_as_at(as_at)?,
             explain,
+            ..Options::default()
         };
         let pool = batch::pool(jobs)?;
         batch::columns_from_records(

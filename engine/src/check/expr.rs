@@ -560,17 +560,15 @@ impl Checker<'_> {
                 let Some(n) = n.filter(|n| *n <= 100_000) else {
                     return bad(self, "duration");
                 };
+                let zero = Duration::default();
                 let d = match unit.trim_end_matches('s') {
-                    "day" => Duration { months: 0, days: n },
+                    "day" => Duration { days: n, ..zero },
                     "week" => Duration {
-                        months: 0,
                         days: n * 7,
+                        ..zero
                     },
-                    "month" => Duration { months: n, days: 0 },
-                    _ => Duration {
-                        months: n * 12,
-                        days: 0,
-                    },
+                    "month" => Duration { months: n, ..zero },
+                    _ => Duration { years: n, ..zero },
                 };
                 mk(Node::Const(Value::Duration(d)), Type::Duration, loc)
             }
@@ -656,6 +654,11 @@ impl Checker<'_> {
                 Def::Need(i) => mk(Node::Need(i), Type::Bool, loc),
                 Def::Decision(i) => {
                     let ty = self.decision_type(i);
+                    if self.is_per_member(i) {
+                        self.error(loc, format!("`{n}` is decided for each member, so it has no one value to use here"))
+                            .help = Some("put the calculation in a `fn` of the member, and use that here and in the decision".into());
+                        return mk(Node::Const(Value::unknown()), Type::Error, loc);
+                    }
                     mk(Node::Decision(i), ty, loc)
                 }
             };
@@ -927,33 +930,46 @@ impl Checker<'_> {
         scope: &mut Scope,
         loc: Loc,
     ) -> Expr {
-        let builtin = match name.name.as_str() {
-            "years_between" => Some(Builtin::YearsBetween),
-            "months_between" => Some(Builtin::MonthsBetween),
-            "days_between" => Some(Builtin::DaysBetween),
-            _ => None,
-        };
+        let builtin = Builtin::named(&name.name);
         let shadowed = self.values.contains_key(&name.name);
         if let (Some(b), false) = (builtin, shadowed) {
-            if args.len() != 2 {
+            if args.len() != b.param_types.len() {
+                let n = b.param_types.len();
+                // "2 dates" when every parameter has one type, else "2 arguments".
+                let noun = match b.param_types {
+                    [first, rest @ ..] if rest.iter().all(|t| t == first) => self.show(first),
+                    _ => "argument".to_string(),
+                };
                 let msg = format!(
-                    "`{}` takes 2 dates, but {} {} given",
+                    "`{}` takes {n} {noun}{}, but {} {} given",
                     name.name,
+                    if n == 1 { "" } else { "s" },
                     args.len(),
                     if args.len() == 1 { "was" } else { "were" }
                 );
-                self.error(loc, msg).help = Some(format!("write `{}(earlier, later)`", name.name));
+                self.error(loc, msg).help =
+                    Some(format!("write `{}({})`", b.name, b.params.join(", ")));
             }
+            let params = b.signature.split(" ->").next().unwrap_or(b.signature);
+            let why = format!(
+                "`{}` takes ({})",
+                b.name,
+                &params[b.name.len()..].trim_matches(['(', ')'])
+            );
             let checked: Vec<Expr> = args
                 .iter()
-                .map(|a| self.expect(file, a, scope, &Type::Date, "these functions take dates"))
+                .enumerate()
+                .map(|(i, a)| match b.param_types.get(i) {
+                    Some(want) => self.expect(file, a, scope, want, &why),
+                    None => self.expr(file, a, scope, None),
+                })
                 .collect();
             return mk(
                 Node::Builtin {
                     builtin: b,
                     args: checked,
                 },
-                Type::Number,
+                b.result.clone(),
                 loc,
             );
         }
@@ -965,7 +981,7 @@ impl Checker<'_> {
                 .filter(|(_, (d, _))| matches!(d, Def::Fn(_) | Def::Extern(_)))
                 .map(|(n, _)| n.clone())
                 .collect();
-            names.extend(["years_between", "months_between", "days_between"].map(String::from));
+            names.extend(crate::builtins::BUILTINS.iter().map(|b| b.name.to_string()));
             let help = did_you_mean(&name.name, names.iter().map(String::as_str));
             let msg = if self.values.contains_key(&name.name) {
                 format!("`{}` is not a function", name.name)

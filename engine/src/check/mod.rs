@@ -24,7 +24,8 @@ pub(crate) struct Header {
     pub title: Option<String>,
     pub version: Option<String>,
     pub source: Option<String>,
-    pub in_force: Option<(String, Option<String>)>,
+    /// The dates the policy is in force: from, and to (inclusive) when it ends.
+    pub in_force: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
 }
 
 /// A test block, kept with the file it came from so its `given file` resolves next to it.
@@ -122,6 +123,9 @@ pub(crate) struct Checker<'a> {
     pub(crate) header: Header,
     pub(crate) tests: Vec<TestCase>,
     pub(crate) findings: Vec<Finding>,
+    /// The files whose header and decisions are the policy's own: the main file, or the policy a
+    /// `tests for` file tests.
+    main_files: Vec<FileId>,
     pub(crate) values: HashMap<String, (Def, Loc)>,
     pub(crate) types: HashMap<String, (TypeDef, Loc)>,
     /// Syntax of the definitions still to check, by index.
@@ -161,6 +165,7 @@ impl<'a> Checker<'a> {
     fn new(files: &'a [SourceFile]) -> Checker<'a> {
         Checker {
             files,
+            main_files: vec![0],
             program: Program::default(),
             header: Header::default(),
             tests: Vec::new(),
@@ -339,9 +344,10 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
+        self.main_files.extend(tested);
         for (file, module) in modules {
             let file = *file;
-            let is_main = file == 0 || tested.contains(&file);
+            let is_main = self.main_files.contains(&file);
             for item in &module.items {
                 match item {
                     ast::Item::Header(h) if is_main => {
@@ -349,10 +355,13 @@ impl<'a> Checker<'a> {
                         self.header.title = h.title.as_ref().map(|t| t.value.clone());
                         self.header.version = h.version.as_ref().map(|t| t.value.clone());
                         self.header.source = h.source.as_ref().map(|t| t.value.clone());
-                        self.header.in_force = h
-                            .in_force
-                            .as_ref()
-                            .map(|f| (f.from.text.clone(), f.to.as_ref().map(|t| t.text.clone())));
+                        self.header.in_force = h.in_force.as_ref().and_then(|f| {
+                            let to = match &f.to {
+                                Some(t) => Some(parse_date(&t.text)?),
+                                None => None,
+                            };
+                            Some((parse_date(&f.from.text)?, to))
+                        });
                     }
                     ast::Item::Enum(e) => {
                         let idx = self.program.enums.len() as u32;
@@ -739,40 +748,53 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The header of the policy (in a `tests for` file, the tested policy's): its dates and its
+    /// `as_at`, which every evaluation and test uses.
     fn check_header(&mut self, modules: &[(FileId, ast::Module)]) {
-        let Some((_, main)) = modules.first() else {
-            return;
-        };
-        for item in &main.items {
-            let ast::Item::Header(h) = item else { continue };
+        let headers: Vec<(FileId, &ast::Header)> = modules
+            .iter()
+            .filter(|(file, _)| self.main_files.contains(file))
+            .flat_map(|(file, m)| {
+                m.items.iter().filter_map(move |i| match i {
+                    ast::Item::Header(h) => Some((*file, h)),
+                    _ => None,
+                })
+            })
+            .collect();
+        for (file, h) in headers {
             if let Some(f) = &h.in_force {
+                let mut dates = Vec::new();
                 for d in std::iter::once(&f.from).chain(f.to.as_ref()) {
-                    if parse_date(&d.text).is_none() {
+                    let loc = Loc { file, span: d.span };
+                    match parse_date(&d.text) {
+                        Some(day) => dates.push((day, loc)),
+                        None => {
+                            self.error(loc, format!("`{}` is not a date", d.text));
+                        }
+                    }
+                }
+                if let [(from, _), (to, loc)] = dates[..] {
+                    if to < from {
                         self.error(
-                            Loc {
-                                file: 0,
-                                span: d.span,
-                            },
-                            format!("`{}` is not a date", d.text),
-                        );
+                            loc,
+                            format!(
+                                "the policy stops being in force ({to}) before it starts ({from})"
+                            ),
+                        )
+                        .help =
+                            Some("write `in_force FROM to TO` with FROM on or before TO".into());
                     }
                 }
             }
             if let Some(e) = &h.as_at {
                 let mut scope = expr::Scope::default();
-                let checked = self.expr(0, e, &mut scope, Some(&Type::Date));
+                let checked = self.expr(file, e, &mut scope, Some(&Type::Date));
                 if !checked.ty.fits(&Type::Date) {
                     let msg = format!(
                         "`as_at` must be a date, but this is {}",
                         self.show(&checked.ty)
                     );
-                    self.error(
-                        Loc {
-                            file: 0,
-                            span: e.span,
-                        },
-                        msg,
-                    );
+                    self.error(Loc { file, span: e.span }, msg);
                 }
                 self.program.as_at = Some((checked, scope.max_slots));
             }
@@ -934,6 +956,13 @@ impl<'a> Checker<'a> {
         ty
     }
 
+    /// Whether decision `i` is made for each member (`for each c in xs`).
+    pub(crate) fn is_per_member(&self, i: u32) -> bool {
+        self.decision_syntax
+            .get(i as usize)
+            .is_some_and(|(_, d)| d.for_each.is_some())
+    }
+
     pub(crate) fn decision_type(&mut self, i: u32) -> Type {
         self.on_demand(Def::Decision(i), |c| c.check_decision(i as usize))
     }
@@ -941,6 +970,10 @@ impl<'a> Checker<'a> {
     fn check_decision(&mut self, iu: usize) -> Type {
         let (file, decl) = self.decision_syntax[iu].clone();
         let mut scope = expr::Scope::default();
+        let for_each = decl
+            .for_each
+            .as_ref()
+            .map(|f| self.check_for_each(file, f, &mut scope));
         let value = self.expr(file, &decl.value, &mut scope, None);
         if contains_record(&value.ty) {
             let msg = format!("decision `{}` would output a whole record", decl.name.name);
@@ -958,10 +991,72 @@ impl<'a> Checker<'a> {
         self.decisions_out[iu] = Some(DecisionDef {
             name: decl.name.name.clone(),
             label: decl.label.as_ref().map(|l| l.value.clone()),
+            for_each,
             value,
             locals: scope.max_slots,
         });
         ty
+    }
+
+    /// `for each c in xs` of a per-member decision: `xs` must be a list of records that have a
+    /// required text `id` (the output is keyed by it); `c` is bound for the decision's value.
+    fn check_for_each(
+        &mut self,
+        file: FileId,
+        f: &ast::ForEach,
+        scope: &mut expr::Scope,
+    ) -> ForEach {
+        let list = self.expr(file, &f.list, scope, None);
+        let loc = Loc {
+            file,
+            span: f.list.span,
+        };
+        let element = match list.ty.element() {
+            Some(t) => t.clone(),
+            None => {
+                let msg = format!(
+                    "`for each` needs a list, but this is {}",
+                    self.show(&list.ty)
+                );
+                self.error(loc, msg).help = Some(
+                    "write `for each c in children`, over a list of records with an `id`".into(),
+                );
+                Type::Error
+            }
+        };
+        let mut id_field = 0;
+        if let Type::Record(r) = &element {
+            let id = self.program.records.get(*r as usize).and_then(|rec| {
+                rec.fields
+                    .iter()
+                    .position(|fd| &*fd.name == "id" && fd.ty == Type::Text && fd.required)
+            });
+            match id {
+                Some(i) => id_field = i as u32,
+                None => {
+                    let msg = format!(
+                        "a decision for each member is keyed by the member's `id`, but `{}` has no `id: text required`",
+                        self.show(&element)
+                    );
+                    self.error(loc, msg).help =
+                        Some("declare `id: text required` in the record".into());
+                }
+            }
+        } else if element != Type::Error {
+            let msg = format!(
+                "a decision for each member needs a list of records with an `id`, but this is a list of {}",
+                self.show(&element)
+            );
+            self.error(loc, msg).help =
+                Some("write `for each c in children`, over a list of records with an `id`".into());
+        }
+        let slot = scope.bind(&f.binder.name, element);
+        ForEach {
+            binder: f.binder.name.clone(),
+            list,
+            slot,
+            id_field,
+        }
     }
 
     fn check_needs(&mut self) {

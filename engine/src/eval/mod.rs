@@ -68,6 +68,15 @@ impl Tracer for Trace {
     }
 }
 
+/// One member's outcome in a per-member decision (see [`Eval::each`]).
+pub(crate) struct Member {
+    pub id: Arc<str>,
+    /// `Some`: whether it is a member at all is undetermined, for want of these fields.
+    pub maybe: Option<Missing>,
+    pub value: Value,
+    pub steps: Vec<Step>,
+}
+
 /// A let, need or decision once computed for this record, with its explanation steps.
 type Memo = Option<(Value, Vec<Step>)>;
 
@@ -155,6 +164,41 @@ impl<'p, T: Tracer> Eval<'p, T> {
         let out = self.top(&d.value, d.locals);
         self.tables.decisions[i as usize] = Some(out.clone());
         out
+    }
+
+    /// A per-member decision: the list of members (unknown when the list is), and for each member
+    /// its `id`, whether it is only a maybe-member (and why), its value and explanation steps.
+    pub(crate) fn each(&mut self, d: &DecisionDef, f: &ForEach) -> (Value, Vec<Member>) {
+        let (saved_base, saved_len) = (self.base, self.tables.stack.len());
+        self.base = saved_len;
+        self.tables
+            .stack
+            .resize(saved_len + d.locals as usize, Value::unknown());
+        let list = self.eval(&f.list);
+        let mut members = Vec::new();
+        if let Value::List(l) = &list {
+            let id_name: Arc<str> = Arc::from("id");
+            for (i, item) in l.items.iter().enumerate() {
+                self.set_local(f.slot, item.clone());
+                let mark = self.tracer.mark();
+                let value = self.eval(&d.value);
+                let steps = self.tracer.take(mark);
+                let id = match field(item, f.id_field, &id_name) {
+                    Value::Text(t) => t,
+                    _ => Arc::from(""),
+                };
+                let maybe = l.maybe.as_ref().and_then(|m| m.get(i).cloned().flatten());
+                members.push(Member {
+                    id,
+                    maybe,
+                    value,
+                    steps,
+                });
+            }
+        }
+        self.tables.stack.truncate(saved_len);
+        self.base = saved_base;
+        (list, members)
     }
 
     pub(crate) fn need(&mut self, i: u32) -> (Value, Vec<Step>) {
@@ -311,10 +355,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
             }
             Node::Call { function, args } => self.call(e, *function, args),
             Node::Builtin { builtin, args } => {
-                // Every built-in takes two dates (the checker saw to it): no list needed.
-                let first = args.first().map_or_else(Value::unknown, |a| self.eval(a));
-                let second = args.get(1).map_or_else(Value::unknown, |a| self.eval(a));
-                builtin_call(*builtin, &[first, second])
+                // At most two arguments today: no allocation for them.
+                let mut vals: smallvec::SmallVec<[Value; 2]> = smallvec::SmallVec::new();
+                for a in args {
+                    vals.push(self.eval(a));
+                }
+                builtin.call(&vals)
             }
             Node::Extern { function, args } => {
                 let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
@@ -941,9 +987,7 @@ pub(crate) fn order(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Group(x), Value::Group(y)) | (Value::Need(x), Value::Need(y)) => Some(x.cmp(y)),
-        (Value::Duration(x), Value::Duration(y)) => {
-            Some((x.months, x.days).cmp(&(y.months, y.days)))
-        }
+        (Value::Duration(x), Value::Duration(y)) => Some(x.key().cmp(&y.key())),
         _ => None,
     }
 }
@@ -1056,23 +1100,6 @@ fn arith(op: Arith, a: &Value, b: &Value) -> Value {
             r.map_or_else(Value::unknown, Value::Num)
         }
         _ => Value::Unknown(a.missing().union(&b.missing())),
-    }
-}
-
-fn builtin_call(b: Builtin, args: &[Value]) -> Value {
-    match args {
-        [Value::Date(x), Value::Date(y)] => Value::Num(Decimal::from(match b {
-            Builtin::YearsBetween => value::years_between(*x, *y),
-            Builtin::MonthsBetween => value::months_between(*x, *y),
-            Builtin::DaysBetween => (*y - *x).num_days(),
-        })),
-        _ => {
-            let mut m = Missing::None;
-            for a in args {
-                m = m.union(&a.missing());
-            }
-            Value::Unknown(m.settled())
-        }
     }
 }
 
