@@ -118,6 +118,19 @@ pub static BUILTINS: &[Builtin] = &[
             _ => None,
         },
     },
+    Builtin {
+        name: "starts_with",
+        params: &["text", "prefix"],
+        param_types: &[Type::Text, Type::Text],
+        result: Type::Bool,
+        signature: "starts_with(text: text, prefix: text) -> yes/no",
+        doc: "Whether `text` begins with `prefix`, letter for letter (case matters): \
+              `starts_with(family.local_authority, \"E09\")` is true for a London borough.",
+        run: |a| match a {
+            [Value::Text(t), Value::Text(p)] => Some(Value::Bool(t.starts_with(&**p))),
+            _ => None,
+        },
+    },
 ];
 
 impl Builtin {
@@ -302,6 +315,17 @@ mod tests {
             assert_eq!(call("funding_period_end", &[day]), end);
             assert_eq!(call("next_funding_period", &[day]), next);
         }
+    }
+
+    #[test]
+    fn starts_with_compares_letter_for_letter() {
+        let b = Builtin::named("starts_with").expect("a built-in");
+        let text = |s: &str| Value::Text(s.into());
+        let yes = |v: Value| matches!(v, Value::Bool(true));
+        assert!(yes(b.call(&[text("E09000033"), text("E09")])));
+        assert!(!yes(b.call(&[text("e09000033"), text("E09")])));
+        assert!(!yes(b.call(&[text("E0"), text("E09")])));
+        assert!(b.call(&[Value::unknown(), text("E09")]).is_unknown());
     }
 
     #[test]
