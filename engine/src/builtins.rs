@@ -18,8 +18,12 @@ pub struct Builtin {
     pub name: &'static str,
     /// Parameter names, as the documentation and signature show them.
     pub params: &'static [&'static str],
+    /// [`ANY_LEVEL`] stands for a level of any scale; a result of [`ANY_LEVEL`] is the argument's.
     pub(crate) param_types: &'static [Type],
     pub(crate) result: Type,
+    /// Whether the implementation sees undetermined arguments as they are (a level known only to
+    /// lie in a range); otherwise an unknown argument makes the result unknown.
+    sees_unknowns: bool,
     /// The signature with types, e.g. `year_group(dob: date, on: date) -> number`.
     pub signature: &'static str,
     /// What it computes, in a sentence or two of plain English (Markdown).
@@ -29,6 +33,9 @@ pub struct Builtin {
     run: fn(&[Value]) -> Option<Value>,
 }
 
+/// In a signature: a level of any scale.
+pub(crate) const ANY_LEVEL: Type = Type::Level(u32::MAX);
+
 /// Every built-in, in the order the language reference lists them.
 pub static BUILTINS: &[Builtin] = &[
     Builtin {
@@ -36,6 +43,7 @@ pub static BUILTINS: &[Builtin] = &[
         params: &["from", "to"],
         param_types: &[Type::Date, Type::Date],
         result: Type::Number,
+        sees_unknowns: false,
         signature: "years_between(from: date, to: date) -> number",
         doc:
             "Completed years from `from` to `to`: a person's age on `to` when `from` is their date \
@@ -48,6 +56,7 @@ pub static BUILTINS: &[Builtin] = &[
         params: &["from", "to"],
         param_types: &[Type::Date, Type::Date],
         result: Type::Number,
+        sees_unknowns: false,
         signature: "months_between(from: date, to: date) -> number",
         doc: "The largest n with `from + n months <= to`, month arithmetic clamped to the end of \
               the month.",
@@ -58,6 +67,7 @@ pub static BUILTINS: &[Builtin] = &[
         params: &["from", "to"],
         param_types: &[Type::Date, Type::Date],
         result: Type::Number,
+        sees_unknowns: false,
         signature: "days_between(from: date, to: date) -> number",
         doc: "Days from `from` to `to`, negative when `to` is earlier.",
         run: |a| dates2(a, |x, y| num((y - x).num_days())),
@@ -67,6 +77,7 @@ pub static BUILTINS: &[Builtin] = &[
         params: &["dob", "on"],
         param_types: &[Type::Date, Type::Date],
         result: Type::Number,
+        sees_unknowns: false,
         signature: "year_group(dob: date, on: date) -> number",
         doc: "The national curriculum year group, in the school year containing `on`, of a child \
               born on `dob` taught in their chronological year group: Reception is 0, Year 1 is \
@@ -79,6 +90,7 @@ pub static BUILTINS: &[Builtin] = &[
         params: &["dob", "on"],
         param_types: &[Type::Date, Type::Date],
         result: Type::Bool,
+        sees_unknowns: false,
         signature: "compulsory_school_age(dob: date, on: date) -> yes/no",
         doc: "Whether a child born on `dob` is of compulsory school age on `on` (Education Act \
               1996, s8): from the first prescribed day (31 March, 31 August, 31 December) on or \
@@ -97,6 +109,7 @@ pub static BUILTINS: &[Builtin] = &[
         params: &["d"],
         param_types: &[Type::Date],
         result: Type::Date,
+        sees_unknowns: false,
         signature: "funding_period_end(d: date) -> date",
         doc: "The last day of the early education funding period containing `d`. The periods \
               run 1 January – 31 March, 1 April – 31 August and 1 September – 31 December.",
@@ -110,6 +123,7 @@ pub static BUILTINS: &[Builtin] = &[
         params: &["d"],
         param_types: &[Type::Date],
         result: Type::Date,
+        sees_unknowns: false,
         signature: "next_funding_period(d: date) -> date",
         doc: "The first day of the early education funding period after the one containing `d` \
               (1 January, 1 April or 1 September).",
@@ -119,10 +133,28 @@ pub static BUILTINS: &[Builtin] = &[
         },
     },
     Builtin {
+        name: "lowest",
+        params: &["level"],
+        param_types: &[ANY_LEVEL],
+        result: ANY_LEVEL,
+        sees_unknowns: true,
+        signature: "lowest(level: a level) -> the same scale",
+        doc: "The lowest level `level` can be: the level itself when it is known; when it is \
+              undetermined but known to lie in a range (as `highest level met` can be), the \
+              bottom of that range — the level already reached whatever the missing data turns \
+              out to be. Unknown only when nothing at all is known.",
+        run: |a| match a {
+            [Value::Range { lo, .. }] => Some(Value::Symbol(*lo)),
+            [v] => Some(v.clone()),
+            _ => None,
+        },
+    },
+    Builtin {
         name: "starts_with",
         params: &["text", "prefix"],
         param_types: &[Type::Text, Type::Text],
         result: Type::Bool,
+        sees_unknowns: false,
         signature: "starts_with(text: text, prefix: text) -> yes/no",
         doc: "Whether `text` begins with `prefix`, letter for letter (case matters): \
               `starts_with(family.local_authority, \"E09\")` is true for a London borough.",
@@ -142,7 +174,7 @@ impl Builtin {
     /// Calls the built-in: unknown (settled on the unknown arguments) when an argument is unknown.
     pub(crate) fn call(&self, args: &[Value]) -> Value {
         let known = |a: &Value| !matches!(a, Value::Unknown(_) | Value::Range { .. });
-        if args.iter().all(known) {
+        if self.sees_unknowns || args.iter().all(known) {
             // Dates stay in the years a record may hold (0001–9999).
             return match (self.run)(args) {
                 Some(Value::Date(d)) if !(1..=9999).contains(&d.year()) => Value::unknown(),

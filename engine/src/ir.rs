@@ -334,6 +334,8 @@ pub(crate) enum Node {
 pub(crate) enum Meta {
     Id,
     Label,
+    /// The label of a level of scale `.0` (its id when it has none).
+    LevelLabel(u32),
     Met,
     Level,
     Group,

@@ -266,6 +266,8 @@ pub struct DecisionDecl {
     /// `for each c in xs`: the decision is made for each member of `xs`, keyed by its `id`.
     pub for_each: Option<ForEach>,
     pub value: Expr,
+    /// `only when cond`: the decision is given only where `cond` holds; elsewhere it has no value.
+    pub only_when: Option<Expr>,
     pub span: Span,
 }
 

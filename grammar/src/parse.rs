@@ -684,11 +684,16 @@ fn item(p: Pair<Rule>) -> Item {
                 for_each = Some(ForEach { binder, list });
                 next = it.next().expect("grammar: decision value");
             }
+            let value = expr(next);
+            let only_when = it
+                .next()
+                .map(|g| expr(inner(g).next().expect("grammar: only when condition")));
             Item::Decision(DecisionDecl {
                 name,
                 label,
                 for_each,
-                value: expr(next),
+                value,
+                only_when,
                 span: sp,
             })
         }

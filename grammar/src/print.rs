@@ -311,6 +311,12 @@ impl Printer<'_> {
                     &d.value,
                     0,
                 );
+                if let Some(guard) = &d.only_when {
+                    // On its own line, under the value: the condition reads as a proviso.
+                    let mut text = String::from("only when ");
+                    expr(&mut text, guard, 0);
+                    self.line(1, &text);
+                }
             }
             Item::Test(t) => {
                 self.line(0, &format!("test {} {{", quote(&t.name.value)));

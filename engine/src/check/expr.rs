@@ -473,7 +473,7 @@ impl Checker<'_> {
             .count() as u32
     }
 
-    fn expect(
+    pub(crate) fn expect(
         &mut self,
         file: FileId,
         e: &ast::Expr,
@@ -877,6 +877,14 @@ impl Checker<'_> {
                     }
                 }
             }
+            Type::Level(s) if field.name == "label" => mk(
+                Node::Meta {
+                    base: Box::new(b),
+                    meta: Meta::LevelLabel(s),
+                },
+                Type::Text,
+                loc,
+            ),
             Type::Group | Type::Need => {
                 let is_need = b.ty == Type::Need;
                 let (meta, ty) = match (field.name.as_str(), is_need) {
@@ -956,20 +964,34 @@ impl Checker<'_> {
                 b.name,
                 &params[b.name.len()..].trim_matches(['(', ')'])
             );
-            let checked: Vec<Expr> = args
-                .iter()
-                .enumerate()
-                .map(|(i, a)| match b.param_types.get(i) {
+            let mut result = b.result.clone();
+            let mut checked = Vec::with_capacity(args.len());
+            for (i, a) in args.iter().enumerate() {
+                let x = match b.param_types.get(i) {
+                    Some(&crate::builtins::ANY_LEVEL) => {
+                        let x = self.expr(file, a, scope, None);
+                        match x.ty {
+                            Type::Level(_) | Type::Error => result = x.ty.clone(),
+                            _ => {
+                                let msg =
+                                    format!("`{}` takes a level, but this is {}", b.name, self.show(&x.ty));
+                                self.error(x.loc, msg);
+                                result = Type::Error;
+                            }
+                        }
+                        x
+                    }
                     Some(want) => self.expect(file, a, scope, want, &why),
                     None => self.expr(file, a, scope, None),
-                })
-                .collect();
+                };
+                checked.push(x);
+            }
             return mk(
                 Node::Builtin {
                     builtin: b,
                     args: checked,
                 },
-                b.result.clone(),
+                result,
                 loc,
             );
         }

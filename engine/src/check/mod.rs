@@ -970,11 +970,42 @@ impl<'a> Checker<'a> {
     fn check_decision(&mut self, iu: usize) -> Type {
         let (file, decl) = self.decision_syntax[iu].clone();
         let mut scope = expr::Scope::default();
-        let for_each = decl
+        let mut for_each = decl
             .for_each
             .as_ref()
             .map(|f| self.check_for_each(file, f, &mut scope));
-        let value = self.expr(file, &decl.value, &mut scope, None);
+        let mut value = self.expr(file, &decl.value, &mut scope, None);
+        // `… only when cond`: where `cond` is false the decision has no value (unknown, with
+        // nothing missing); where it is unknown, what it needs is missing.
+        if let Some(g) = &decl.only_when {
+            let guard = self.expect(
+                file,
+                g,
+                &mut scope,
+                &Type::Bool,
+                "`only when` takes a yes/no condition",
+            );
+            let guarded = |e: Expr| {
+                let (ty, loc) = (e.ty.clone(), e.loc);
+                let none = Expr {
+                    node: Node::Const(Value::unknown()),
+                    ty: ty.clone(),
+                    loc,
+                };
+                Expr {
+                    node: Node::When {
+                        arms: vec![(guard.clone(), e)],
+                        otherwise: Box::new(none),
+                    },
+                    ty,
+                    loc,
+                }
+            };
+            match &mut for_each {
+                Some(f) => f.list = guarded(std::mem::replace(&mut f.list, guard.clone())),
+                None => value = guarded(value),
+            }
+        }
         if contains_record(&value.ty) {
             let msg = format!("decision `{}` would output a whole record", decl.name.name);
             self.error(

@@ -201,6 +201,55 @@ impl<'p, T: Tracer> Eval<'p, T> {
         (list, members)
     }
 
+    /// A `when` over levels whose condition is unknown (for want of `missing`): the level is one
+    /// of the branches it could still take — `value`, a later branch, or `otherwise` — so it lies
+    /// between the lowest and the highest of them, as `highest level met` does. Settled when they
+    /// agree.
+    fn level_between(
+        &mut self,
+        mut missing: Missing,
+        value: &Expr,
+        rest: &[(Expr, Expr)],
+        otherwise: &Expr,
+    ) -> Value {
+        let mut candidates = vec![self.eval(value)];
+        let mut reaches_otherwise = true;
+        for (cond, v) in rest {
+            match self.eval(cond) {
+                Value::Bool(false) => continue,
+                Value::Bool(true) => {
+                    candidates.push(self.eval(v));
+                    reaches_otherwise = false;
+                    break;
+                }
+                other => {
+                    missing = missing.union(&other.missing().settled());
+                    candidates.push(self.eval(v));
+                }
+            }
+        }
+        if reaches_otherwise {
+            candidates.push(self.eval(otherwise));
+        }
+        let mut bounds: Option<(u32, u32)> = None;
+        for c in &candidates {
+            let (lo, hi) = match c {
+                Value::Symbol(s) => (*s, *s),
+                Value::Range { lo, hi, missing: m } => {
+                    missing = missing.union(m);
+                    (*lo, *hi)
+                }
+                other => return Value::Unknown(missing.union(&other.missing())),
+            };
+            bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+        match bounds {
+            Some((lo, hi)) if lo == hi => Value::Symbol(lo),
+            Some((lo, hi)) => Value::Range { lo, hi, missing },
+            None => Value::Unknown(missing),
+        }
+    }
+
     pub(crate) fn need(&mut self, i: u32) -> (Value, Vec<Step>) {
         if let Some(Some(done)) = self.tables.needs.get(i as usize) {
             return cached::<T>(done);
@@ -522,11 +571,17 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 body,
             } => self.aggregate(*agg, list, *slot, filter.as_deref(), body.as_deref()),
             Node::When { arms, otherwise } => {
-                for (cond, value) in arms {
+                for (k, (cond, value)) in arms.iter().enumerate() {
                     match self.eval(cond) {
                         Value::Bool(true) => return self.eval(value),
                         Value::Bool(false) => continue,
-                        other => return Value::Unknown(other.missing().settled()),
+                        other => {
+                            let missing = other.missing().settled();
+                            if matches!(e.ty, Type::Level(_)) {
+                                return self.level_between(missing, value, &arms[k + 1..], otherwise);
+                            }
+                            return Value::Unknown(missing);
+                        }
                     }
                 }
                 self.eval(otherwise)
@@ -888,6 +943,14 @@ impl<'p, T: Tracer> Eval<'p, T> {
                         )))
                     })
             }
+            (Value::Symbol(i), Meta::LevelLabel(s)) => program
+                .scales
+                .get(s as usize)
+                .and_then(|scale| {
+                    let label = scale.labels.get(i as usize).cloned().flatten();
+                    label.or_else(|| scale.values.get(i as usize).map(|v| v.to_string()))
+                })
+                .map_or_else(Value::unknown, |l| Value::Text(l.as_str().into())),
             (other, _) => Value::Unknown(other.missing().settled()),
         }
     }
