@@ -70,11 +70,34 @@ fn matches(pattern: &str, text: &str) -> bool {
 
 #[test]
 fn every_example_in_the_cli_docs_runs_as_shown() {
-    let doc = std::fs::read_to_string(repo().join("docs/cli.md")).expect("docs/cli.md");
+    runs_as_shown("docs/cli.md", 12);
+}
+
+#[test]
+fn every_example_in_the_language_reference_runs_as_shown() {
+    runs_as_shown("docs/language.md", 1);
+}
+
+/// Every built-in is in the language reference's table, with its signature as the engine has it.
+#[test]
+fn the_language_reference_lists_every_built_in() {
+    let doc = std::fs::read_to_string(repo().join("docs/language.md")).expect("docs/language.md");
+    for b in earlyhelp::BUILTINS {
+        assert!(
+            doc.contains(&format!("| `{}` |", b.signature)),
+            "docs/language.md does not list `{}`",
+            b.signature
+        );
+    }
+}
+
+/// Runs the `console` examples of `page`, which must have at least `at_least` of them.
+fn runs_as_shown(page: &str, at_least: usize) {
+    let doc = std::fs::read_to_string(repo().join(page)).expect("the page");
     let all = examples(&doc);
     assert!(
-        all.len() >= 12,
-        "the page has its examples ({} found)",
+        all.len() >= at_least,
+        "{page} has its examples ({} found)",
         all.len()
     );
     let mut failures = Vec::new();
@@ -103,7 +126,7 @@ fn every_example_in_the_cli_docs_runs_as_shown() {
         let code = output.status.code().unwrap_or(-1);
         if !same || code != ex.exit {
             failures.push(format!(
-                "docs/cli.md:{}: earlyhelp {}\n--- expected (exit {})\n{}\n--- got (exit {code})\n{}",
+                "{page}:{}: earlyhelp {}\n--- expected (exit {})\n{}\n--- got (exit {code})\n{}",
                 ex.line,
                 ex.args.join(" "),
                 ex.exit,

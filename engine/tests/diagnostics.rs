@@ -943,3 +943,11 @@ case!(
         "decision rising = any c in family.members: year_group(c.date_of_birth, 2024) < 0\n"
     )
 );
+
+case!(
+    definition_hides_a_builtin,
+    concat!(
+        family!(),
+        "decision year_group = any p in family.members: year_group(p.date_of_birth, family.assessment_date) < 0\n"
+    )
+);

@@ -973,8 +973,11 @@ impl Checker<'_> {
                         match x.ty {
                             Type::Level(_) | Type::Error => result = x.ty.clone(),
                             _ => {
-                                let msg =
-                                    format!("`{}` takes a level, but this is {}", b.name, self.show(&x.ty));
+                                let msg = format!(
+                                    "`{}` takes a level, but this is {}",
+                                    b.name,
+                                    self.show(&x.ty)
+                                );
                                 self.error(x.loc, msg);
                                 result = Type::Error;
                             }
@@ -1005,7 +1008,13 @@ impl Checker<'_> {
                 .collect();
             names.extend(crate::builtins::BUILTINS.iter().map(|b| b.name.to_string()));
             let help = did_you_mean(&name.name, names.iter().map(String::as_str));
-            let msg = if self.values.contains_key(&name.name) {
+            let msg = if builtin.is_some() {
+                // A definition of the same name hides the built-in.
+                format!(
+                    "`{}` here is the policy's own definition, which hides the built-in function `{}`",
+                    name.name, name.name
+                )
+            } else if self.values.contains_key(&name.name) {
                 format!("`{}` is not a function", name.name)
             } else {
                 format!("unknown function `{}`", name.name)
@@ -1017,7 +1026,11 @@ impl Checker<'_> {
                 },
                 msg,
             )
-            .help = help;
+            .help = if builtin.is_some() {
+                Some(format!("rename the definition of `{}`", name.name))
+            } else {
+                help
+            };
             for a in args {
                 self.expr(file, a, scope, None);
             }

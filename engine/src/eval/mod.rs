@@ -409,7 +409,22 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 for a in args {
                     vals.push(self.eval(a));
                 }
-                builtin.call(&vals)
+                let v = builtin.call(&vals);
+                // A yes/no built-in read as a condition is a reason, shown with its arguments:
+                // `compulsory_school_age(c.date_of_birth, today) (2013-05-05, 2024-06-01)`.
+                if T::ON && e.ty == Type::Bool {
+                    let program = self.program;
+                    let detail = |_: &Self| {
+                        let shown: Vec<String> = vals
+                            .iter()
+                            .zip(args)
+                            .map(|(v, a)| crate::explain::show(program, v, &a.ty))
+                            .collect();
+                        Some(shown.join(", "))
+                    };
+                    self.note(e, &v, detail, Vec::new());
+                }
+                v
             }
             Node::Extern { function, args } => {
                 let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
@@ -578,7 +593,12 @@ impl<'p, T: Tracer> Eval<'p, T> {
                         other => {
                             let missing = other.missing().settled();
                             if matches!(e.ty, Type::Level(_)) {
-                                return self.level_between(missing, value, &arms[k + 1..], otherwise);
+                                return self.level_between(
+                                    missing,
+                                    value,
+                                    &arms[k + 1..],
+                                    otherwise,
+                                );
                             }
                             return Value::Unknown(missing);
                         }
