@@ -76,9 +76,9 @@ def test_diff_agrees_with_the_cli_diff(sf, families_path, cli, tmp_path):
         (SF.parent.parent / "shared" / "family-record.policy").read_text(encoding="utf-8"), encoding="utf-8"
     )
     text = SF.read_text(encoding="utf-8")
-    assert "param attendance_below: percent = 90%" in text
+    assert "param persistent_absence_at_most: percent = 90%" in text
     new_path = folder / "sf" / "supporting-families.policy"
-    new_path.write_text(text.replace("param attendance_below: percent = 90%", "param attendance_below: percent = 85%"))
+    new_path.write_text(text.replace("param persistent_absence_at_most: percent = 90%", "param persistent_absence_at_most: percent = 85%"))
     new = earlyhelp.Policy.from_file(new_path)
     impact = earlyhelp.diff(sf, new, families_path)
     assert isinstance(impact, earlyhelp.Impact)

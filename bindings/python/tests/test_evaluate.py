@@ -28,7 +28,7 @@ def test_an_eligible_family(sf):
     assert "education" in d.outputs["headlines"]
     assert d.missing == []
     assert d.as_at == datetime.date.fromisoformat(example("eligible-family.json")["assessment_date"])
-    assert d.policy == {"name": "supporting_families", "version": "2022.10", "hash": sf.content_hash}
+    assert d.policy == {"name": "supporting_families", "version": "2.0", "hash": sf.content_hash}
     with pytest.raises(KeyError):
         d["nope"]
 

@@ -14,7 +14,7 @@ from conftest import ATTENDANCE, SF, SF_TESTS, run_cli
 
 def test_from_file_reads_the_policy_and_its_imports(sf):
     assert sf.name == "supporting_families"
-    assert sf.version == "2022.10"
+    assert sf.version == "2.0"
     assert sf.title and "Supporting Families" in sf.title
     assert sf.content_hash.startswith("sha256:") and len(sf.content_hash) == 7 + 64
     assert sf.warnings == []
