@@ -878,8 +878,8 @@ fn person(
     // 1 child in 200 has.
     let left_care_under_order = child.then(|| s.chance(0.005));
     // DfE "Children looked after in England": about 7 children in 1,000 are looked after,
-    // most in foster homes; a looked-after child living in a family's household is rarer.
-    let looked_after = child.then(|| s.chance(0.004));
+    // seven in ten of them in foster homes, which are households like these.
+    let looked_after = child.then(|| s.chance(0.007));
 
     let mut person = Person {
         role,
