@@ -1,5 +1,6 @@
-//! A hand-written, native Rust implementation of the Supporting Families rules
-//! (`/work/shared/spec/supporting-families.md`) over serde-typed structs.
+//! A hand-written, native Rust implementation of the Supporting Families rules, v2
+//! (the shared spec `supporting-families.md`, with the calendar of `english-calendar.md`)
+//! over serde-typed structs of the reference record v1.1.
 //!
 //! It has two jobs: it is the speed limit the policy engine is benchmarked
 //! against, and it is an independent oracle the engine is differentially tested
@@ -7,13 +8,18 @@
 //! the rules read, and evaluates in three-valued (Kleene) logic exactly as the
 //! spec says: an absent or `null` value is unknown, an empty list is known empty.
 //!
+//! [`evaluate`] is the national reading: family needs counted, the ONS dependent child, and
+//! the programme period (2022-10-03 to 2025-03-31) enforced. [`Settings`] switches on the
+//! council variants the spec names (headline outcomes counted, every child under 18
+//! dependent) or evaluation outside the period.
+//!
 //! ```
 //! use earlyhelp_benches::native::evaluate_json;
 //!
 //! let out = evaluate_json(
 //!     r#"{"id": "F1", "assessment_date": "2024-06-01",
 //!         "members": [{"id": "C1", "role": "child", "date_of_birth": "2014-01-01",
-//!                      "education": {"attendance_pct": 84.5}}],
+//!                      "education": {"attendance_pct": 90}}],
 //!         "housing": {"status": "homeless"},
 //!         "finances": {"problem_debt": true}}"#,
 //! )
@@ -25,10 +31,12 @@
 
 use std::ops::{BitAnd, BitOr, BitOrAssign, Index, IndexMut, Not};
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::Deserialize;
+
+use crate::calendar;
 
 // ---------------------------------------------------------------------------
 // The record: exactly the fields the rules read. `Option` = may be unknown.
@@ -108,6 +116,8 @@ pub struct Education {
     pub early_years_place: Option<bool>,
     /// Early-years development concern.
     pub development_concern: Option<bool>,
+    /// The year group the child is taught in, where recorded (Reception 0).
+    pub year_group: Option<i32>,
 }
 
 /// `Person.employment`.
@@ -312,11 +322,11 @@ impl<'de> Deserialize<'de> for StrictDate {
     }
 }
 
-fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+pub(crate) fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     StrictDate::deserialize(d).map(|s| s.0)
 }
 
-fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+pub(crate) fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
     Ok(Option::<StrictDate>::deserialize(d)?.map(|s| s.0))
 }
 
@@ -361,7 +371,7 @@ fn parse_decimal(text: &str) -> Option<Decimal> {
     Some(value)
 }
 
-fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+pub(crate) fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
     // With serde_json's `arbitrary_precision`, `Number` keeps the literal text.
     match Option::<serde_json::Number>::deserialize(d)? {
         None => Ok(None),
@@ -392,7 +402,7 @@ pub fn decode(json: &str) -> Result<Family, String> {
 /// A Kleene truth value. Ordered `False < Unknown < True`, so `and` is the
 /// minimum and `or` the maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Truth {
+pub(crate) enum Truth {
     False,
     Unknown,
     True,
@@ -400,7 +410,7 @@ enum Truth {
 
 impl Truth {
     /// `pred(value)`, or unknown when the value is.
-    fn of<T>(value: Option<T>, pred: impl FnOnce(T) -> bool) -> Truth {
+    pub(crate) fn of<T>(value: Option<T>, pred: impl FnOnce(T) -> bool) -> Truth {
         value.map(pred).into()
     }
 }
@@ -656,8 +666,54 @@ pub struct Outcome {
     pub needs: Vec<&'static str>,
 }
 
-/// Persistent absence: attendance strictly below 90 % (exact: 89.99 < 90).
-const ATTENDANCE_BELOW: Decimal = Decimal::from_parts(90, 0, 0, false, 0);
+/// Persistent absence: attendance of 90% or less, as the DfE counts it (exact: 90 <= 90,
+/// 90.01 is not).
+const ATTENDANCE_AT_MOST: Decimal = Decimal::from_parts(90, 0, 0, false, 0);
+
+/// The programme's period: the outcome framework from 3 October 2022, the guidance to March
+/// 2025 (inclusive).
+pub const PERIOD: (NaiveDate, NaiveDate) = (
+    match NaiveDate::from_ymd_opt(2022, 10, 3) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    },
+    match NaiveDate::from_ymd_opt(2025, 3, 31) {
+        Some(d) => d,
+        None => NaiveDate::MAX,
+    },
+);
+
+/// The council variants and the period override. `Settings::default()` is the national
+/// reading, and is what [`evaluate`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Settings {
+    /// Count headline outcomes met instead of family needs present (a council variant).
+    pub count_headlines: bool,
+    /// Count every child under 18 as dependent, instead of the ONS dependent child.
+    pub every_child_under_18: bool,
+    /// Evaluate a record whose assessment date lies outside the programme's period.
+    pub outside_period: bool,
+}
+
+/// A record assessed outside the programme's period, evaluated without
+/// [`Settings::outside_period`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutsidePeriod {
+    /// The record's assessment date.
+    pub assessment_date: NaiveDate,
+}
+
+impl std::fmt::Display for OutsidePeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "the assessment date {} is outside the Supporting Families period {} to {}",
+            self.assessment_date, PERIOD.0, PERIOD.1
+        )
+    }
+}
+
+impl std::error::Error for OutsidePeriod {}
 
 /// The assessment date and the start of the 12-month look-back window.
 struct Today {
@@ -681,8 +737,7 @@ impl Today {
     /// Completed years from `dob` to today. Someone born on 29 February turns
     /// a year older on 1 March in non-leap years. Negative for a future `dob`.
     fn age(&self, dob: NaiveDate) -> i32 {
-        let before_birthday = (self.date.month(), self.date.day()) < (dob.month(), dob.day());
-        self.date.year() - dob.year() - i32::from(before_birthday)
+        calendar::age(dob, self.date)
     }
 
     /// `today − 12 months < d ≤ today`.
@@ -697,7 +752,7 @@ impl Today {
 
     /// Folds one member into the member-level needs, and returns whether the
     /// member is a dependent child.
-    fn member(&self, p: &Person, found: &mut Findings) -> Truth {
+    fn member(&self, p: &Person, settings: &Settings, found: &mut Findings) -> Truth {
         let age = p.date_of_birth.map(|dob| self.age(dob));
         let age_in = |lo: i32, hi: i32| Truth::of(age, |a| (lo..=hi).contains(&a));
         let education = p.education.as_ref();
@@ -729,19 +784,26 @@ impl Today {
         // children: skipping the other branch is exact, not an approximation.
         match p.role {
             Role::Child => {
-                found[Need::PersistentAbsence] |= age_in(5, 15)
+                let dob = p.date_of_birth;
+                let csa = Truth::of(dob, |d| calendar::compulsory_school_age(d, self.date));
+                // year(c): the recorded year group, else the chronological one.
+                let year = education
+                    .and_then(|e| e.year_group)
+                    .or_else(|| dob.map(|d| calendar::year_group(d, self.date)));
+                found[Need::PersistentAbsence] |= csa
                     & Truth::of(education.and_then(|e| e.attendance_pct), |pct| {
-                        pct < ATTENDANCE_BELOW
+                        pct <= ATTENDANCE_AT_MOST
                     });
                 found[Need::SuspensionOrExclusion] |= self
                     .any_recent(education.and_then(|e| e.suspensions.as_deref()))
                     | self.any_recent(education.and_then(|e| e.permanent_exclusions.as_deref()));
                 found[Need::MissingEducation] |=
-                    age_in(5, 15) & education.and_then(|e| e.missing_education).into();
+                    csa & education.and_then(|e| e.missing_education).into();
                 found[Need::DevelopmentConcern] |= Truth::of(age, |a| a < 5)
                     & education.and_then(|e| e.development_concern).into();
-                found[Need::NoEarlyEducation] |=
-                    age_in(3, 4) & !Truth::from(education.and_then(|e| e.early_years_place));
+                found[Need::NoEarlyEducation] |= age_in(3, 4)
+                    & Truth::of(year, |y| y < 0)
+                    & !Truth::from(education.and_then(|e| e.early_years_place));
                 found[Need::YoungCarer] |= safeguarding.and_then(|s| s.young_carer).into();
                 found[Need::Exploitation] |=
                     Truth::of(safeguarding.and_then(|s| s.exploitation_risk), |r| {
@@ -749,7 +811,14 @@ impl Today {
                     });
                 found[Need::MissingEpisodes] |=
                     self.any_recent(safeguarding.and_then(|s| s.missing_episodes.as_deref()));
-                Truth::of(age, |a| a < 18)
+                if settings.every_child_under_18 {
+                    Truth::of(age, |a| a < 18)
+                } else {
+                    // ONS: under 16, or 16 to 18 in education.
+                    Truth::of(age, |a| a < 16)
+                        | (age_in(16, 18)
+                            & Truth::of(status, |s| s == EmploymentStatus::InEducation))
+                }
             }
             Role::ParentCarer | Role::OtherAdult => {
                 found[Need::Worklessness] |=
@@ -814,17 +883,27 @@ impl Today {
     }
 }
 
-/// Applies the Supporting Families rules to a decoded family.
+/// Applies the Supporting Families rules (national reading) to a decoded family.
 ///
 /// Allocates nothing but the two output vectors (and those only when
 /// non-empty).
-pub fn evaluate(family: &Family) -> Outcome {
-    let today = Today::new(family.assessment_date);
+pub fn evaluate(family: &Family) -> Result<Outcome, OutsidePeriod> {
+    evaluate_with(family, &Settings::default())
+}
+
+/// Applies the Supporting Families rules, with the council variants in `settings`.
+pub fn evaluate_with(family: &Family, settings: &Settings) -> Result<Outcome, OutsidePeriod> {
+    let assessment_date = family.assessment_date;
+    let inside = PERIOD.0 <= assessment_date && assessment_date <= PERIOD.1;
+    if !(inside || settings.outside_period) {
+        return Err(OutsidePeriod { assessment_date });
+    }
+    let today = Today::new(assessment_date);
     let mut found = Findings([Truth::False; Need::COUNT]);
 
     let mut dependent_child = Truth::False;
     for person in &family.members {
-        dependent_child |= today.member(person, &mut found);
+        dependent_child |= today.member(person, settings, &mut found);
     }
     today.incidents(family.incidents.as_deref(), &mut found);
     today.household(family, &mut found);
@@ -835,18 +914,27 @@ pub fn evaluate(family: &Family) -> Outcome {
         met[need.headline() as usize] |= found[need];
     }
 
-    // count of headlines met ≥ 3, in three-valued logic.
-    let known = met.iter().filter(|&&t| t == Truth::True).count();
-    let possible = met.iter().filter(|&&t| t != Truth::False).count();
-    let three_headlines = if known >= 3 {
-        Truth::True
-    } else if possible < 3 {
-        Truth::False
+    // "number of … ≥ 3" in three-valued logic: true when three are known, false when even
+    // every undetermined one could not make three.
+    let at_least_three = |truths: &[Truth]| {
+        let known = truths.iter().filter(|&&t| t == Truth::True).count();
+        let possible = truths.iter().filter(|&&t| t != Truth::False).count();
+        if known >= 3 {
+            Truth::True
+        } else if possible < 3 {
+            Truth::False
+        } else {
+            Truth::Unknown
+        }
+    };
+    let enough = if settings.count_headlines {
+        at_least_three(&met)
     } else {
-        Truth::Unknown
+        at_least_three(&found.0)
     };
     let dependants = dependent_child | family.expectant_parent.into();
 
+    let known = met.iter().filter(|&&t| t == Truth::True).count();
     let needs_known = found.0.iter().filter(|&&t| t == Truth::True).count();
     let mut needs = Vec::with_capacity(needs_known);
     needs.extend(
@@ -863,16 +951,24 @@ pub fn evaluate(family: &Family) -> Outcome {
             .map(Headline::id),
     );
 
-    Outcome {
-        eligible: (dependants & three_headlines).into(),
+    Ok(Outcome {
+        eligible: (dependants & enough).into(),
         headlines,
         needs,
-    }
+    })
 }
 
-/// [`decode`] then [`evaluate`].
+/// [`decode`] then [`evaluate`]; a record that does not decode or lies outside the programme's
+/// period is an `Err` with a one-line message (that names no value of the record but the
+/// assessment date).
 pub fn evaluate_json(json: &str) -> Result<Outcome, String> {
-    decode(json).map(|family| evaluate(&family))
+    evaluate_json_with(json, &Settings::default())
+}
+
+/// [`decode`] then [`evaluate_with`].
+pub fn evaluate_json_with(json: &str, settings: &Settings) -> Result<Outcome, String> {
+    let family = decode(json)?;
+    evaluate_with(&family, settings).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

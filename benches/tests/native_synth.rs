@@ -1,12 +1,17 @@
 //! The native oracle over synthetic families: every generated record decodes,
 //! and hiding fields never changes an answer that was already known (the
-//! three-valued logic is monotone).
+//! three-valued logic is monotone). Records outside the programme period are
+//! evaluated too (asked for explicitly), so every family is compared.
 
-use earlyhelp_benches::native::{evaluate_json, Outcome};
+use earlyhelp_benches::native::{evaluate_json_with, Outcome, Settings};
 
 fn outcome(index: u64, missing: f64) -> Outcome {
     let json = earlyhelp_synth::family(7, index, missing).to_string();
-    evaluate_json(&json).unwrap_or_else(|e| panic!("{e}\n{json}"))
+    let settings = Settings {
+        outside_period: true,
+        ..Settings::default()
+    };
+    evaluate_json_with(&json, &settings).unwrap_or_else(|e| panic!("{e}\n{json}"))
 }
 
 #[test]

@@ -18,13 +18,26 @@ fn rhai_and_native_agree_on_synthetic_families() {
     let mut compared = 0;
     let mut answers = [0usize; 3];
     let mut disagreements = Vec::new();
+    let mut refused = 0;
     for (seed, missing) in [(11, 0.0), (12, 0.08), (13, 0.3)] {
         for index in 1..=2000 {
             let family = earlyhelp_synth::family(seed, index, missing);
             let text = family.to_string();
-            let theirs =
-                native::evaluate_json(&text).expect("synthetic families are valid records");
-            let from_text = rhai.evaluate_json(&text).expect("the script runs");
+            // Both refuse a record outside the programme period, and only those.
+            let (theirs, from_text) =
+                match (native::evaluate_json(&text), rhai.evaluate_json(&text)) {
+                    (Ok(theirs), Ok(ours)) => (theirs, ours),
+                    (Err(a), Err(b)) => {
+                        assert!(
+                            a.contains("2022-10-03") && b.contains("2022-10-03"),
+                            "{a} / {b}"
+                        );
+                        refused += 1;
+                        compared += 1;
+                        continue;
+                    }
+                    (a, b) => panic!("seed {seed} family {index}: native {a:?}, rhai {b:?}"),
+                };
             // Every tenth family also through an already-parsed record.
             if index % 10 == 0 {
                 let prepared = to_dynamic(&family).expect("converts");
@@ -59,8 +72,9 @@ fn rhai_and_native_agree_on_synthetic_families() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    // The sample exercises every answer.
+    // The sample exercises every answer, and the period.
     assert!(answers.iter().all(|&n| n > 50), "{answers:?}");
+    assert!(refused > 50, "{refused}");
 }
 
 /// A family assessed on `today` with the given members and family-level fields.
@@ -300,7 +314,75 @@ fn rhai_and_native_agree_on_edge_cases() {
                    "social_care": {"status": "child_in_need"}}),
         ),
     ];
+    // v2: compulsory school age, year groups, the ONS dependent child (supporting-families.md).
+    let mut cases = cases;
+    for (today, dob, education, employment) in [
+        // A 16-year-old in Year 11 (to the last Friday in June), then not.
+        (
+            "2024-06-28",
+            "2008-06-01",
+            json!({"attendance_pct": 90}),
+            json!({"status": "in_education"}),
+        ),
+        (
+            "2024-06-29",
+            "2008-06-01",
+            json!({"attendance_pct": 90}),
+            json!({"status": "in_education"}),
+        ),
+        // A 4-year-old in Reception; one recorded a year below; a 3-year-old.
+        (
+            "2024-06-01",
+            "2019-06-02",
+            json!({"early_years_place": false}),
+            json!(null),
+        ),
+        (
+            "2024-06-01",
+            "2019-06-02",
+            json!({"early_years_place": false, "year_group": -1}),
+            json!(null),
+        ),
+        (
+            "2024-06-01",
+            "2021-06-01",
+            json!({"early_years_place": false}),
+            json!(null),
+        ),
+        (
+            "2024-06-01",
+            "2020-06-01",
+            json!({"early_years_place": false, "year_group": 0}),
+            json!(null),
+        ),
+        // 18 in education is dependent; 17 in work is not; 17 of unknown status may be.
+        (
+            "2024-06-01",
+            "2006-06-01",
+            json!({}),
+            json!({"status": "in_education"}),
+        ),
+        (
+            "2024-06-01",
+            "2006-06-02",
+            json!({}),
+            json!({"status": "employed"}),
+        ),
+        ("2024-06-01", "2006-06-02", json!({}), json!({})),
+    ] {
+        let mut c = child(json!(dob), education);
+        c["employment"] = employment;
+        cases.push(family(today, json!([c]), three.clone()));
+        cases.push(family(today, json!([c]), two.clone()));
+    }
     let rhai = Yardstick::new();
+    // Outside the programme period both refuse.
+    for today in ["2022-10-02", "2025-04-01"] {
+        let text = family(today, json!([]), two.clone()).to_string();
+        assert!(native::evaluate_json(&text).is_err());
+        let err = rhai.evaluate_json(&text).unwrap_err();
+        assert!(err.contains("2025-03-31"), "{err}");
+    }
     for case in cases {
         let text = case.to_string();
         let theirs = native::evaluate_json(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));

@@ -55,6 +55,62 @@ impl Date {
         Date::ymd(ny, nm, if d < last { d } else { last })
     }
 
+    /// The same day `years` later (earlier when negative); 29 February falls on 1 March in a
+    /// year without one, as birthdays do in the calendar spec.
+    pub(crate) const fn add_years(self, years: i32) -> Date {
+        let (y, m, d) = self.to_ymd();
+        let ny = y + years;
+        if m == 2 && d == 29 && !is_leap(ny) {
+            Date::ymd(ny, 3, 1)
+        } else {
+            Date::ymd(ny, m, d)
+        }
+    }
+
+    /// Completed years from `self` (a date of birth) to `on`.
+    pub(crate) const fn age_on(self, on: Date) -> i32 {
+        let years = on.to_ymd().0 - self.to_ymd().0;
+        if on.0 < self.add_years(years).0 {
+            years - 1
+        } else {
+            years
+        }
+    }
+
+    /// The year in which the school year (1 September to 31 August) containing this date starts.
+    const fn school_year(self) -> i32 {
+        let (y, m, _) = self.to_ymd();
+        if m >= 9 {
+            y
+        } else {
+            y - 1
+        }
+    }
+
+    /// The chronological year group on `on` of a child born on `self` (Reception 0): the age
+    /// on the 31 August before the school year, less 4 (`english-calendar.md`).
+    pub(crate) const fn year_group(self, on: Date) -> i32 {
+        self.age_on(Date::ymd(on.school_year(), 8, 31)) - 4
+    }
+
+    /// Whether a child born on `self` is of compulsory school age on `on`: from the first
+    /// prescribed day (31 March, 31 August, 31 December) on or after the fifth birthday to the
+    /// last Friday in June of the school year in which the child turns 16.
+    pub(crate) const fn compulsory_school_age(self, on: Date) -> bool {
+        let fifth = self.add_years(5);
+        let (y, m, _) = fifth.to_ymd();
+        let start = match m {
+            1..=3 => Date::ymd(y, 3, 31),
+            4..=8 => Date::ymd(y, 8, 31),
+            _ => Date::ymd(y, 12, 31),
+        };
+        let june_30 = Date::ymd(self.add_years(16).school_year() + 1, 6, 30);
+        // 1970-01-01 was a Thursday: weekday 0 = Monday, so Friday is 4.
+        let weekday = (june_30.0 + 3).rem_euclid(7);
+        let end = june_30.add_days(-(weekday - 4).rem_euclid(7));
+        start.0 <= on.0 && on.0 <= end.0
+    }
+
     /// Writes the date as `YYYY-MM-DD` (years 0–9999, which is all the generator produces).
     pub(crate) fn write_iso(self, out: &mut Vec<u8>) {
         let (y, m, d) = self.to_ymd();
@@ -105,6 +161,25 @@ mod tests {
         assert_eq!(Date::ymd(1970, 1, 1), Date(0));
         assert_eq!(iso(Date::ymd(2023, 4, 1)), "2023-04-01");
         assert_eq!(Date::ymd(2024, 3, 1).add_days(-1), Date::ymd(2024, 2, 29));
+    }
+
+    /// The tables of `english-calendar.md`.
+    #[test]
+    fn calendar_tables() {
+        let d = Date::ymd;
+        assert_eq!(d(2019, 9, 1).year_group(d(2024, 9, 2)), 0);
+        assert_eq!(d(2019, 8, 31).year_group(d(2024, 9, 2)), 1);
+        assert_eq!(d(2020, 8, 31).year_group(d(2024, 9, 2)), 0);
+        assert_eq!(d(2008, 9, 1).year_group(d(2024, 6, 1)), 10);
+        assert_eq!(d(2008, 8, 31).year_group(d(2024, 6, 1)), 11);
+        assert!(d(2019, 12, 31).compulsory_school_age(d(2024, 12, 31)));
+        assert!(!d(2019, 11, 15).compulsory_school_age(d(2024, 12, 30)));
+        assert!(!d(2019, 4, 10).compulsory_school_age(d(2024, 8, 30)));
+        assert!(d(2008, 1, 20).compulsory_school_age(d(2024, 6, 28)));
+        assert!(!d(2008, 1, 20).compulsory_school_age(d(2024, 6, 29)));
+        assert!(d(2008, 8, 31).compulsory_school_age(d(2024, 6, 1)));
+        assert_eq!(d(2020, 2, 29).add_years(2), d(2022, 3, 1));
+        assert_eq!(d(2020, 2, 29).age_on(d(2022, 2, 28)), 1);
     }
 
     #[test]

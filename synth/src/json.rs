@@ -265,6 +265,20 @@ impl<'a> Writer<'a> {
     }
 }
 
+impl Writer<'_> {
+    /// A whole number, possibly negative.
+    pub(crate) fn int(&mut self, value: i64) {
+        self.separate();
+        if self.muted == 0 {
+            if value < 0 {
+                self.out.push(b'-');
+            }
+            push_uint(self.out, value.unsigned_abs());
+        }
+        self.value_done();
+    }
+}
+
 /// Decimal digits of `n`, without going through `format!`.
 fn push_uint(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];

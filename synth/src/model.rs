@@ -65,6 +65,13 @@ wire_enum!(Benefit {
     WorkingTaxCredit => "working_tax_credit",
     PensionCreditGuarantee => "pension_credit_guarantee",
     AsylumSupport => "asylum_support",
+    WorkingTaxCreditRunOn => "working_tax_credit_run_on",
+});
+wire_enum!(ConcernOutcome {
+    NoFurtherAction => "no_further_action",
+    EarlyHelp => "early_help",
+    Section17 => "section_17",
+    Section47 => "section_47",
 });
 wire_enum!(CareStatus {
     None => "none",
@@ -98,6 +105,7 @@ pub(crate) struct Family {
     pub postcode: String,
     pub members: Vec<Person>,
     pub expectant_parent: bool,
+    pub no_recourse_to_public_funds: bool,
     pub incidents: Vec<Incident>,
     pub housing: Housing,
     pub finances: Finances,
@@ -119,6 +127,8 @@ pub(crate) struct Person {
     pub safeguarding: Safeguarding,
     pub disability_living_allowance: bool,
     pub left_care_under_order: Option<bool>,
+    /// Children only: looked after by a local authority (a foster child in the household).
+    pub looked_after: Option<bool>,
 }
 
 impl Person {
@@ -147,6 +157,8 @@ pub(crate) struct Education {
     pub development_concern: Option<bool>,
     /// Children aged 2–4.
     pub early_years_place: Option<bool>,
+    /// The year group taught in, recorded only for a child out of their chronological one.
+    pub year_group: Option<i32>,
 }
 
 pub(crate) struct School {
@@ -190,6 +202,8 @@ pub(crate) struct Incident {
     pub risk: Option<Risk>,
     /// Indices into `Family::members`.
     pub people: Vec<usize>,
+    /// Child protection concerns once decided; `None` otherwise (never written).
+    pub outcome: Option<ConcernOutcome>,
 }
 
 pub(crate) struct Housing {
@@ -204,6 +218,9 @@ pub(crate) struct Finances {
     pub benefits: Vec<Benefit>,
     pub net_earned_pence: u64,
     pub gross_income_pence: u64,
+    pub savings_pence: u64,
+    /// Income after tax from all sources, benefits included.
+    pub net_income_pence: u64,
 }
 
 pub(crate) struct Relationships {

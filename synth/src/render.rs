@@ -29,6 +29,9 @@ pub(crate) fn family(w: &mut Writer<'_>, f: &Family) {
     if w.optional("expectant_parent") {
         w.bool(f.expectant_parent);
     }
+    if w.optional("no_recourse_to_public_funds") {
+        w.bool(f.no_recourse_to_public_funds);
+    }
     w.optional_list("incidents", |w| {
         for i in &f.incidents {
             incident(w, f, i);
@@ -66,6 +69,12 @@ pub(crate) fn family(w: &mut Writer<'_>, f: &Family) {
         }
         if w.optional("gross_income") {
             w.decimal(m.gross_income_pence, 2);
+        }
+        if w.optional("savings") {
+            w.decimal(m.savings_pence, 2);
+        }
+        if w.optional("net_income") {
+            w.decimal(m.net_income_pence, 2);
         }
     });
     w.record("relationships", |w| {
@@ -117,6 +126,11 @@ fn person(w: &mut Writer<'_>, p: &Person) {
             w.bool(left);
         }
     }
+    if let Some(looked_after) = p.looked_after {
+        if w.optional("looked_after") {
+            w.bool(looked_after);
+        }
+    }
     w.end_object();
 }
 
@@ -157,6 +171,11 @@ fn education(w: &mut Writer<'_>, e: &Education) {
     if let Some(concern) = e.development_concern {
         if w.optional("development_concern") {
             w.bool(concern);
+        }
+    }
+    if let Some(year) = e.year_group {
+        if w.optional("year_group") {
+            w.int(i64::from(year));
         }
     }
 }
@@ -235,6 +254,11 @@ fn incident(w: &mut Writer<'_>, f: &Family, i: &Incident) {
             w.str(&f.members[m].id());
         }
         w.end_array();
+    }
+    if let Some(outcome) = i.outcome {
+        if w.optional("outcome") {
+            w.str(outcome.as_str());
+        }
     }
     w.end_object();
 }

@@ -17,11 +17,32 @@ use crate::date::Date;
 use crate::model::*;
 use crate::places;
 
-/// Assessment dates run over the last two financial years of Supporting Families 2022–25.
-const FIRST_ASSESSMENT: Date = Date::ymd(2023, 4, 1);
-const LAST_ASSESSMENT: Date = Date::ymd(2025, 3, 31);
+/// Supporting Families 2022–25: the outcome framework in force from 3 October 2022, the
+/// guidance to 31 March 2025. Most assessments fall inside; some deliberately do not.
+const PROGRAMME_START: Date = Date::ymd(2022, 10, 3);
+const PROGRAMME_END: Date = Date::ymd(2025, 3, 31);
 /// The working-parent entitlement for two-year-olds started in April 2024.
 const WORKING_PARENT_OFFER: Date = Date::ymd(2024, 4, 1);
+/// Tax credits closed on 5 April 2025.
+const TAX_CREDITS_CLOSED: Date = Date::ymd(2025, 4, 6);
+
+/// Where an assessment date falls: the share of families and the range (inclusive).
+const ASSESSMENT_PERIODS: &[((Date, Date), f64)] = &[
+    // The programme period.
+    ((PROGRAMME_START, PROGRAMME_END), 0.84),
+    // After it: families assessed under the Families First Partnership programme.
+    ((Date::ymd(2025, 4, 1), Date::ymd(2025, 12, 31)), 0.06),
+    // The guidance was out but the outcome framework not yet in force.
+    ((Date::ymd(2022, 4, 1), Date::ymd(2022, 10, 2)), 0.05),
+    // Historical records (earlier programmes), as far back as any Universal Credit claimant
+    // qualifying a two-year-old (to March 2018).
+    ((Date::ymd(2016, 4, 1), Date::ymd(2022, 3, 31)), 0.05),
+];
+
+/// Month and day of the calendar's edges: school years, funding periods, prescribed days and
+/// 29 February.
+const EDGE_BIRTHDAYS: &[(u32, u32)] =
+    &[(8, 31), (9, 1), (12, 31), (1, 1), (3, 31), (4, 1), (2, 29)];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -191,11 +212,23 @@ impl Sampler<'_> {
     }
 
     /// A date of birth giving completed age `age` at the assessment date; 1% have their
-    /// birthday on the assessment date itself, the edge of every age band.
+    /// birthday on the assessment date itself, the edge of every age band, and 3% on an edge
+    /// of the school or funding calendar (31 August, 1 September, 29 February, …).
     fn date_of_birth(&mut self, age: u32) -> Date {
         let latest = self.today.sub_months(12 * age);
         if self.chance(0.01) {
             return latest;
+        }
+        if self.chance(0.03) {
+            let (month, day) = EDGE_BIRTHDAYS[self.rng.gen_range(0..EDGE_BIRTHDAYS.len())];
+            let year = self.today.to_ymd().0 - age as i32;
+            for y in [year, year - 1] {
+                let leap_ok =
+                    (month, day) != (2, 29) || Date::ymd(y, 3, 1).add_days(-1).to_ymd().2 == 29;
+                if leap_ok && Date::ymd(y, month, day).age_on(self.today) == age as i32 {
+                    return Date::ymd(y, month, day);
+                }
+            }
         }
         let earliest = self.today.sub_months(12 * (age + 1)).add_days(1);
         earliest.add_days(self.between(0, latest.days_since(earliest)))
@@ -212,7 +245,18 @@ pub(crate) fn family(rng: &mut ChaCha8Rng, index: u64) -> Family {
     let today = if rng.gen_bool(0.01) {
         Date::ymd(2024, 2, 29)
     } else {
-        FIRST_ASSESSMENT.add_days(rng.gen_range(0..=LAST_ASSESSMENT.days_since(FIRST_ASSESSMENT)))
+        let mut x = rng.gen::<f64>();
+        let mut range = ASSESSMENT_PERIODS[0].0;
+        for &(r, share) in ASSESSMENT_PERIODS {
+            range = r;
+            if x < share {
+                break;
+            }
+            x -= share;
+        }
+        range
+            .0
+            .add_days(rng.gen_range(0..=range.1.days_since(range.0)))
     };
     let (local_authority, postcode) = places::address(rng);
     let mut s = Sampler {
@@ -239,7 +283,12 @@ pub(crate) fn family(rng: &mut ChaCha8Rng, index: u64) -> Family {
     };
 
     let shape = household(&mut s, kind);
-    let economy = economy(&mut s, kind, &shape);
+    // No recourse to public funds (an immigration condition): NRPF Network and council
+    // figures put supported families at a few per 1,000, concentrated in London.
+    let london = local_authority.starts_with("E09");
+    let no_recourse_to_public_funds =
+        kind != Kind::Grown && s.chance(if london { 0.03 } else { 0.005 });
+    let economy = economy(&mut s, kind, &shape, no_recourse_to_public_funds);
 
     let mut members: Vec<Person> = Vec::with_capacity(shape.len());
     let (mut parents, mut children, mut others) = (0, 0, 0);
@@ -289,6 +338,7 @@ pub(crate) fn family(rng: &mut ChaCha8Rng, index: u64) -> Family {
         postcode,
         members,
         expectant_parent,
+        no_recourse_to_public_funds,
         incidents,
         housing,
         finances: Finances {
@@ -297,6 +347,8 @@ pub(crate) fn family(rng: &mut ChaCha8Rng, index: u64) -> Family {
             benefits: economy.benefits,
             net_earned_pence: economy.net_earned_pence,
             gross_income_pence: economy.gross_income_pence,
+            savings_pence: economy.savings_pence,
+            net_income_pence: economy.net_income_pence,
         },
         relationships,
         social_care,
@@ -408,14 +460,34 @@ struct Economy {
     out_of_work_household: bool,
     net_earned_pence: u64,
     gross_income_pence: u64,
+    savings_pence: u64,
+    net_income_pence: u64,
 }
 
-fn economy(s: &mut Sampler<'_>, kind: Kind, shape: &[(Role, u32)]) -> Economy {
+/// The limits of the two-year-old offer's no-recourse route, in pence: outside London one
+/// child, two or more; in London one, two or more. Some families sit exactly on them.
+const NO_RECOURSE_INCOME_LIMITS: [u64; 4] = [2_650_000, 3_060_000, 3_450_000, 3_860_000];
+const NO_RECOURSE_SAVINGS_LIMIT: u64 = 1_600_000;
+
+/// Household savings and capital in pounds, as a piecewise-linear inverse CDF: most families
+/// with children have little (ONS *Household total wealth*, Resolution Foundation analyses of
+/// families' liquid savings: about 3 in 10 have none to speak of).
+const SAVINGS: &[(f64, f64)] = &[
+    (0.0, 0.0),
+    (0.30, 0.0),
+    (0.50, 400.0),
+    (0.70, 2_500.0),
+    (0.85, 9_000.0),
+    (0.93, 16_000.0),
+    (1.0, 80_000.0),
+];
+
+fn economy(s: &mut Sampler<'_>, kind: Kind, shape: &[(Role, u32)], no_recourse: bool) -> Economy {
     let parents = shape.iter().filter(|m| m.0 == Role::ParentCarer).count();
     let has_children = shape.iter().any(|m| m.0 == Role::Child && m.1 < 18);
     // Home Office asylum statistics: roughly 0.4% of families with children are supported
     // asylum seekers, who may not work.
-    let asylum = has_children && s.chance(0.004);
+    let asylum = !no_recourse && has_children && s.chance(0.004);
     // ONS "Working and workless households": about 1 in 10 households with dependent children
     // is workless, over a quarter of lone-parent households.
     let workless = asylum
@@ -471,7 +543,11 @@ fn economy(s: &mut Sampler<'_>, kind: Kind, shape: &[(Role, u32)]) -> Economy {
         }
     }
 
-    let benefits = benefits(s, kind, shape, workless, asylum, net_earned);
+    let benefits = if no_recourse {
+        Vec::new() // no public funds: no benefits at all
+    } else {
+        benefits(s, kind, shape, workless, asylum, net_earned)
+    };
     let claims = |b: Benefit| benefits.contains(&b);
     // Some families sit exactly on the thresholds that the funded-childcare rules use.
     if claims(Benefit::UniversalCredit) && net_earned > 0 && s.chance(0.04) {
@@ -510,6 +586,37 @@ fn economy(s: &mut Sampler<'_>, kind: Kind, shape: &[(Role, u32)]) -> Economy {
         gross_earned + other_income
     };
 
+    // Income after tax from all sources: earnings after tax, other income, and the benefits
+    // (amounts are rough: £4,000–£9,000 a year plus £3,000 a child) and child benefit.
+    let children = shape
+        .iter()
+        .filter(|m| m.0 == Role::Child && m.1 < 18)
+        .count() as u64;
+    let benefit_income = if benefits.is_empty() {
+        0
+    } else {
+        (s.between(4_000, 9_000) as u64 + 3_000 * children) * 100
+    };
+    let child_benefit = if no_recourse || children == 0 {
+        0
+    } else {
+        (1_330 + 880 * (children - 1)) * 100
+    };
+    let mut net_income_pence =
+        net_earned + (gross_income_pence - gross_earned) + benefit_income + child_benefit;
+    let mut savings_pence = (Sampler::quantile(SAVINGS, s.rng.gen()) * 100.0).round() as u64;
+    if no_recourse && s.chance(0.15) {
+        let limit = NO_RECOURSE_INCOME_LIMITS[s.rng.gen_range(0..4)];
+        net_income_pence = s.pick(&[(limit, 1.0), (limit - 1, 1.0), (limit + 1, 1.0)]);
+    }
+    if no_recourse && s.chance(0.1) {
+        savings_pence = s.pick(&[
+            (NO_RECOURSE_SAVINGS_LIMIT, 1.0),
+            (NO_RECOURSE_SAVINGS_LIMIT - 1, 1.0),
+            (NO_RECOURSE_SAVINGS_LIMIT + 1, 1.0),
+        ]);
+    }
+
     let parents_all_work = shape
         .iter()
         .zip(&status)
@@ -523,6 +630,8 @@ fn economy(s: &mut Sampler<'_>, kind: Kind, shape: &[(Role, u32)]) -> Economy {
         out_of_work_household,
         net_earned_pence: net_earned,
         gross_income_pence,
+        savings_pence,
+        net_income_pence,
     }
 }
 
@@ -624,11 +733,14 @@ fn benefits(
             Kind::Expectant | Kind::Grown => 1_500_000,
         };
         if net_earned < low_income_limit {
-            // Tax credits were being moved to Universal Credit through 2023–25.
+            // Tax credits were being moved to Universal Credit through 2023–25 and closed on
+            // 5 April 2025; a few records after that still list them (not yet updated).
             let tax_credits = if s.today < WORKING_PARENT_OFFER {
                 0.22
-            } else {
+            } else if s.today < TAX_CREDITS_CLOSED {
                 0.10
+            } else {
+                0.02
             };
             let choice = s.pick(&[
                 (0, 0.84 - tax_credits),
@@ -636,10 +748,16 @@ fn benefits(
                 (2, if has_children { 0.04 } else { 0.0 }),
                 (3, 0.12),
             ]);
+            // The four-week run-on of Working Tax Credit after work stops.
+            let working = if s.chance(0.05) {
+                WorkingTaxCreditRunOn
+            } else {
+                WorkingTaxCredit
+            };
             match choice {
                 0 => vec![UniversalCredit],
-                1 if has_children => vec![ChildTaxCredit, WorkingTaxCredit],
-                1 => vec![WorkingTaxCredit],
+                1 if has_children => vec![ChildTaxCredit, working],
+                1 => vec![working],
                 2 => vec![ChildTaxCredit],
                 _ => Vec::new(),
             }
@@ -742,7 +860,7 @@ fn person(
         Exploitation::None
     };
 
-    let education = child.then(|| education(s, age));
+    let education = child.then(|| education(s, age, date_of_birth));
     let sen = education.as_ref().map(|e| e.sen);
     // DWP "Disability Living Allowance" statistics: about 5% of children under 16 receive it;
     // most adults have moved to PIP.
@@ -759,6 +877,9 @@ fn person(
     // adoption, special guardianship or child arrangements orders, so at any time roughly
     // 1 child in 200 has.
     let left_care_under_order = child.then(|| s.chance(0.005));
+    // DfE "Children looked after in England": about 7 children in 1,000 are looked after,
+    // seven in ten of them in foster homes, which are households like these.
+    let looked_after = child.then(|| s.chance(0.007));
 
     let mut person = Person {
         role,
@@ -790,6 +911,7 @@ fn person(
         },
         disability_living_allowance,
         left_care_under_order,
+        looked_after,
     };
     if let Some(e) = person.employment.as_mut() {
         let not_working = matches!(
@@ -809,7 +931,8 @@ fn person(
             let eligible = two_year_old_eligible(economy)
                 || e.sen == Sen::Ehcp
                 || person.disability_living_allowance
-                || person.left_care_under_order == Some(true);
+                || person.left_care_under_order == Some(true)
+                || person.looked_after == Some(true);
             let working_offer = s.today >= WORKING_PARENT_OFFER && economy.parents_all_work;
             // DfE "Education provision: children under 5": about 3 in 4 eligible two-year-olds
             // take up the place.
@@ -837,11 +960,12 @@ fn two_year_old_eligible(economy: &Economy) -> bool {
         | JsaIncomeBased
         | EsaIncomeRelated
         | PensionCreditGuarantee
-        | AsylumSupport => true,
+        | AsylumSupport
+        | WorkingTaxCreditRunOn => true,
     })
 }
 
-fn education(s: &mut Sampler<'_>, age: u32) -> Education {
+fn education(s: &mut Sampler<'_>, age: u32, dob: Date) -> Education {
     // DfE "Special educational needs in England, January 2024": 4.8% of pupils have an EHC
     // plan and 13.6% SEN support; fewer are identified before school.
     let (ehcp, support) = match age {
@@ -858,7 +982,16 @@ fn education(s: &mut Sampler<'_>, age: u32) -> Education {
         Sen::None
     };
 
-    let school = (5..=15).contains(&age).then(|| school(s));
+    // A year group is recorded only for a child taught out of their chronological one (DfE
+    // summer-born admissions data: a few per cent defer Reception; fewer are held back or
+    // moved up): then one year below, or more rarely above.
+    let chronological = dob.year_group(s.today);
+    let year_group = ((-1..=13).contains(&chronological) && s.chance(0.02))
+        .then(|| chronological + if s.chance(0.75) { -1 } else { 1 });
+    let year = year_group.unwrap_or(chronological);
+    // School data for a child at school (Reception to Year 11) or of compulsory school age.
+    let at_school = (0..=11).contains(&year) || dob.compulsory_school_age(s.today);
+    let school = at_school.then(|| school(s));
     // DfE "Suspensions and permanent exclusions in England, 2022/23": suspensions are
     // concentrated in secondary schools; permanent exclusions are about 1 in 1,000 pupils.
     let (suspension_rate, exclusion_rate) = match age {
@@ -889,6 +1022,7 @@ fn education(s: &mut Sampler<'_>, age: u32) -> Education {
         school,
         development_concern,
         early_years_place,
+        year_group,
     }
 }
 
@@ -1010,6 +1144,7 @@ fn domestic_abuse(s: &mut Sampler<'_>, members: &mut [Person]) -> Vec<Incident> 
                 source,
                 risk: Some(risk),
                 people: std::iter::once(victim).chain(perpetrator).collect(),
+                outcome: None,
             }
         })
         .collect()
@@ -1025,6 +1160,7 @@ fn other_incidents(s: &mut Sampler<'_>, members: &[Person]) -> Vec<Incident> {
         source,
         risk: None,
         people,
+        outcome: None,
     };
     let adults: Vec<usize> = (0..members.len())
         .filter(|&i| members[i].is_adult())
@@ -1081,6 +1217,7 @@ fn other_incidents(s: &mut Sampler<'_>, members: &[Person]) -> Vec<Incident> {
             Vec::new(),
         ));
     }
+    let today_minus_month = s.today.sub_months(1);
     if !children.is_empty() && s.strong(0.02) {
         for _ in 0..s.between(1, 2) {
             let who = children[s.rng.gen_range(0..children.len())];
@@ -1091,12 +1228,27 @@ fn other_incidents(s: &mut Sampler<'_>, members: &[Person]) -> Vec<Incident> {
                 (Source::Police, 0.2),
                 (Source::Other, 0.1),
             ]);
-            out.push(incident(
-                IncidentKind::ChildProtectionConcern,
-                date,
-                source,
-                vec![who],
-            ));
+            // What the concern led to (DfE "Characteristics of children in need": most referrals
+            // end in no further action or early help; about 1 in 7 leads to a section 47
+            // enquiry). Undecided for half of those from the last month.
+            let undecided = today_minus_month < date && s.chance(0.5);
+            let outcome = (!undecided).then(|| {
+                s.pick(&[
+                    (ConcernOutcome::NoFurtherAction, 0.35),
+                    (ConcernOutcome::EarlyHelp, 0.30),
+                    (ConcernOutcome::Section17, 0.20),
+                    (ConcernOutcome::Section47, 0.15),
+                ])
+            });
+            out.push(Incident {
+                outcome,
+                ..incident(
+                    IncidentKind::ChildProtectionConcern,
+                    date,
+                    source,
+                    vec![who],
+                )
+            });
         }
     }
     out

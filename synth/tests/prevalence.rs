@@ -94,7 +94,10 @@ fn count(t: &mut Tally, f: &Value) {
     for (m, &a) in ms.iter().zip(&ages) {
         let e = &m["education"];
         if is_child(m) && (5..=15).contains(&a) {
-            let att = e["attendance_pct"].as_f64().unwrap();
+            // A 5-year-old not yet at school (a deferred Reception start) has no attendance.
+            let Some(att) = e["attendance_pct"].as_f64() else {
+                continue;
+            };
             t.add("children 5-15: attendance below 90", att < 90.0);
             t.add("children 5-15: attendance below 50", att < 50.0);
             t.add("children 5-15: EHC plan", e["sen"] == "ehcp");
@@ -119,11 +122,61 @@ fn count(t: &mut Tally, f: &Value) {
         }
         if is_child(m) && a < 18 {
             t.add("children: aged 2", a == 2);
+            t.add("children: looked after", m["looked_after"] == true);
+            t.add(
+                "children: year group recorded",
+                e["year_group"].as_i64().is_some(),
+            );
+            let dob = ymd(&m["date_of_birth"]).unwrap();
+            if let Some(y) = e["year_group"].as_i64() {
+                let chronological = year_group(dob, today);
+                assert_eq!(
+                    (y - i64::from(chronological)).abs(),
+                    1,
+                    "{} {}",
+                    f["id"],
+                    m["id"]
+                );
+            }
+            // Of compulsory school age: at school, so attendance is known.
+            if compulsory_school_age(dob, today) {
+                assert!(e["attendance_pct"].is_number(), "{} {}", f["id"], m["id"]);
+            }
         }
         if !is_child(m) {
             t.add(
                 "adults: mental health concern",
                 m["health"]["mental_health_concern"] == true,
+            );
+        }
+    }
+    t.add(
+        "families: no recourse to public funds",
+        f["no_recourse_to_public_funds"] == true,
+    );
+    t.add(
+        "families: a child aged 1 to 4",
+        ms.iter()
+            .zip(&ages)
+            .any(|(m, a)| is_child(m) && (1..=4).contains(a)),
+    );
+    t.add(
+        "families: assessed outside the Supporting Families period",
+        !((2022, 10, 3)..=(2025, 3, 31)).contains(&today),
+    );
+    t.add(
+        "families: working tax credit run-on",
+        benefits.contains(&"working_tax_credit_run_on"),
+    );
+    for i in f["incidents"].as_array().unwrap() {
+        if i["type"] == "child_protection_concern" {
+            t.add(
+                "child protection concerns: outcome section 47",
+                i["outcome"] == "section_47",
+            );
+            t.add(
+                "child protection concerns: outcome not yet known",
+                i.get("outcome").is_none(),
             );
         }
     }
@@ -256,7 +309,32 @@ fn prevalence_is_near_the_public_figures() {
         0.05,
     );
     // Supporting Families: eligible, but far from everyone.
-    assert_band(&t, "eligible", 0.10, 0.25);
+    assert_band(&t, "eligible", 0.10, 0.30);
+    // The v1.1 fields: rare, but there.
+    assert_band(&t, "families: no recourse to public funds", 0.002, 0.03);
+    assert_band(&t, "children: looked after", 0.001, 0.01);
+    assert_band(&t, "children: year group recorded", 0.005, 0.04);
+    assert_band(&t, "families: working tax credit run-on", 0.0005, 0.02);
+    assert_band(
+        &t,
+        "child protection concerns: outcome section 47",
+        0.05,
+        0.3,
+    );
+    assert_band(
+        &t,
+        "child protection concerns: outcome not yet known",
+        0.005,
+        0.2,
+    );
+    // A fair test of the two-year-old offer, and of the programme period.
+    assert_band(&t, "families: a child aged 1 to 4", 0.25, 0.6);
+    assert_band(
+        &t,
+        "families: assessed outside the Supporting Families period",
+        0.1,
+        0.22,
+    );
     for need in ALL_NEEDS {
         assert_band(&t, need, 0.001, 0.45);
     }

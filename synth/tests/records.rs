@@ -65,8 +65,15 @@ fn records_validate_against_the_reference_schema() {
 }
 
 /// Fields of each sub-record that must be present (and not null) for a member of this age
-/// and role when nothing is missing; the others do not apply to them and are left out.
-fn expected_fields(role: &str, age: i32) -> Vec<(&'static str, Vec<&'static str>)> {
+/// and role when nothing is missing; the others do not apply to them and are left out. A child
+/// `at_school` (Reception to Year 11, or of compulsory school age) has school data; a
+/// `year_group` is recorded only for a child out of their chronological year.
+fn expected_fields(
+    role: &str,
+    age: i32,
+    at_school: bool,
+    year_recorded: bool,
+) -> Vec<(&'static str, Vec<&'static str>)> {
     let mut records = vec![
         (
             "health",
@@ -94,7 +101,7 @@ fn expected_fields(role: &str, age: i32) -> Vec<(&'static str, Vec<&'static str>
     ];
     if role == "child" {
         let mut education = vec!["suspensions", "permanent_exclusions", "sen"];
-        if (5..=15).contains(&age) {
+        if at_school {
             education.extend([
                 "attendance_pct",
                 "missing_education",
@@ -106,6 +113,9 @@ fn expected_fields(role: &str, age: i32) -> Vec<(&'static str, Vec<&'static str>
         }
         if (2..=4).contains(&age) {
             education.push("early_years_place");
+        }
+        if year_recorded {
+            education.push("year_group");
         }
         records.push(("education", education));
     }
@@ -125,6 +135,7 @@ fn nothing_is_unknown_at_missing_zero() {
                 "local_authority",
                 "postcode",
                 "expectant_parent",
+                "no_recourse_to_public_funds",
                 "incidents",
             ] {
                 assert!(known(&f[key]), "{key} in {}", f["id"]);
@@ -142,6 +153,8 @@ fn nothing_is_unknown_at_missing_zero() {
                         "benefits",
                         "net_earned_income",
                         "gross_income",
+                        "savings",
+                        "net_income",
                     ][..],
                 ),
                 (
@@ -159,7 +172,13 @@ fn nothing_is_unknown_at_missing_zero() {
                 let age = age_of(&f, m).expect("date_of_birth");
                 assert!(known(&m["disability_living_allowance"]));
                 assert_eq!(known(&m["left_care_under_order"]), role == "child");
-                for (record, fields) in expected_fields(role, age) {
+                assert_eq!(known(&m["looked_after"]), role == "child");
+                let dob = ymd(&m["date_of_birth"]).unwrap();
+                let recorded = m["education"]["year_group"].as_i64();
+                let year = recorded.map_or(year_group(dob, today(&f)), |y| y as i32);
+                let at_school = role == "child"
+                    && ((0..=11).contains(&year) || compulsory_school_age(dob, today(&f)));
+                for (record, fields) in expected_fields(role, age, at_school, recorded.is_some()) {
                     let r = m[record]
                         .as_object()
                         .unwrap_or_else(|| panic!("{record} of {} in {}", m["id"], f["id"]));
@@ -264,7 +283,7 @@ fn households_are_consistent() {
         let id = f["id"].as_str().unwrap();
         assert_eq!(id, format!("F{index:07}"));
         let today = today(&f);
-        assert!(((2023, 4, 1)..=(2025, 3, 31)).contains(&today), "{id}");
+        assert!(((2016, 4, 1)..=(2025, 12, 31)).contains(&today), "{id}");
         let la = f["local_authority"].as_str().unwrap();
         assert!(
             la.len() == 9 && la.starts_with('E') && la[1..].bytes().all(|b| b.is_ascii_digit())

@@ -1,6 +1,7 @@
-//! A plain two-valued reading of the Supporting Families rules (`spec/supporting-families.md`)
-//! over complete records (`missing = 0`), used to check the generator's prevalence figures.
-//! It is not the engine: unknown values are simply read as "no".
+//! A plain two-valued reading of the Supporting Families rules v2 (`spec/supporting-families.md`,
+//! with the calendar of `spec/english-calendar.md`) over complete records (`missing = 0`), used
+//! to check the generator's prevalence figures. It is not the engine: unknown values are simply
+//! read as "no", and the programme period is not enforced.
 
 #![allow(dead_code)] // each test binary uses a different part
 
@@ -40,6 +41,45 @@ pub fn age(dob: Ymd, today: Ymd) -> i32 {
     }
 }
 
+/// The same day `n` years later; 29 February falls on 1 March in other years.
+pub fn add_years(d: Ymd, n: i32) -> Ymd {
+    let y = d.0 + n;
+    if (d.1, d.2) == (2, 29) && days_in_month(y, 2) == 28 {
+        (y, 3, 1)
+    } else {
+        (y, d.1, d.2)
+    }
+}
+
+fn school_year(d: Ymd) -> i32 {
+    if d.1 >= 9 {
+        d.0
+    } else {
+        d.0 - 1
+    }
+}
+
+/// `year_group(dob, on)` of the calendar spec: the age on the 31 August before, less 4.
+pub fn year_group(dob: Ymd, on: Ymd) -> i32 {
+    age(dob, (school_year(on), 8, 31)) - 4
+}
+
+/// `compulsory_school_age(dob, on)` of the calendar spec.
+pub fn compulsory_school_age(dob: Ymd, on: Ymd) -> bool {
+    let fifth = add_years(dob, 5);
+    let start = match fifth.1 {
+        1..=3 => (fifth.0, 3, 31),
+        4..=8 => (fifth.0, 8, 31),
+        _ => (fifth.0, 12, 31),
+    };
+    let year = school_year(add_years(dob, 16)) + 1;
+    // Sakamoto's weekday of 30 June (0 = Sunday; Friday is 5).
+    let y = year;
+    let june_30 = (y + y / 4 - y / 100 + y / 400 + 3 + 30).rem_euclid(7);
+    let end = (year, 6, 30 - (june_30 - 5).rem_euclid(7) as u32);
+    start <= on && on <= end
+}
+
 pub fn today(f: &Value) -> Ymd {
     ymd(&f["assessment_date"]).expect("assessment_date")
 }
@@ -58,6 +98,18 @@ pub fn is_child(m: &Value) -> bool {
 
 fn truthy(v: &Value) -> bool {
     v.as_bool() == Some(true)
+}
+
+fn csa(f: &Value, m: &Value) -> bool {
+    ymd(&m["date_of_birth"]).is_some_and(|dob| compulsory_school_age(dob, today(f)))
+}
+
+/// `year(c)`: the recorded year group, else the chronological one.
+fn year(f: &Value, m: &Value) -> Option<i32> {
+    m["education"]["year_group"]
+        .as_i64()
+        .map(|y| y as i32)
+        .or_else(|| Some(year_group(ymd(&m["date_of_birth"])?, today(f))))
 }
 
 fn any_recent(f: &Value, list: &Value) -> bool {
@@ -91,8 +143,7 @@ pub fn needs(f: &Value) -> Vec<(&'static str, &'static str)> {
             "education",
             "persistent_absence",
             children().any(|c| {
-                in_ages(f, c, 5, 15)
-                    && number(&c["education"]["attendance_pct"]).is_some_and(|a| a < 90.0)
+                csa(f, c) && number(&c["education"]["attendance_pct"]).is_some_and(|a| a <= 90.0)
             }),
         ),
         (
@@ -106,8 +157,7 @@ pub fn needs(f: &Value) -> Vec<(&'static str, &'static str)> {
         (
             "education",
             "missing_education",
-            children()
-                .any(|c| in_ages(f, c, 5, 15) && truthy(&c["education"]["missing_education"])),
+            children().any(|c| csa(f, c) && truthy(&c["education"]["missing_education"])),
         ),
         (
             "education",
@@ -127,7 +177,9 @@ pub fn needs(f: &Value) -> Vec<(&'static str, &'static str)> {
             "early_years",
             "no_early_education",
             children().any(|c| {
-                in_ages(f, c, 3, 4) && c["education"]["early_years_place"] == Value::Bool(false)
+                in_ages(f, c, 3, 4)
+                    && year(f, c).is_some_and(|y| y < 0)
+                    && c["education"]["early_years_place"] == Value::Bool(false)
             }),
         ),
         (
@@ -272,12 +324,17 @@ pub fn headlines(f: &Value) -> Vec<&'static str> {
     hs
 }
 
+/// The ONS dependent child: under 16, or 16 to 18 in education.
 pub fn has_dependent_child(f: &Value) -> bool {
-    members(f)
-        .iter()
-        .any(|m| is_child(m) && age_of(f, m).is_some_and(|a| a < 18))
+    members(f).iter().any(|m| {
+        is_child(m)
+            && age_of(f, m).is_some_and(|a| {
+                a < 16 || ((16..=18).contains(&a) && m["employment"]["status"] == "in_education")
+            })
+    })
 }
 
+/// Eligible under the national reading: three family needs.
 pub fn eligible(f: &Value) -> bool {
-    (has_dependent_child(f) || truthy(&f["expectant_parent"])) && headlines(f).len() >= 3
+    (has_dependent_child(f) || truthy(&f["expectant_parent"])) && needs(f).len() >= 3
 }
