@@ -15,7 +15,6 @@ fn policy() -> Policy {
 }
 
 #[test]
-#[ignore = "until the v2 policies land"]
 fn engine_and_native_agree_on_synthetic_families() {
     let policy = policy();
     let mut compared = 0;

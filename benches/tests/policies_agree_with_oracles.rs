@@ -216,7 +216,6 @@ fn agree(
 }
 
 #[test]
-#[ignore = "until the v2 policies land"]
 fn supporting_families_policy_agrees_with_the_spec() {
     agree(
         "policies/supporting-families/supporting-families.policy",
@@ -227,7 +226,6 @@ fn supporting_families_policy_agrees_with_the_spec() {
 }
 
 #[test]
-#[ignore = "until the v2 policies land"]
 fn two_year_olds_policy_agrees_with_the_spec() {
     agree(
         "policies/early-education-two-year-olds/early-education-two-year-olds.policy",
