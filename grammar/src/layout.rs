@@ -401,3 +401,139 @@ fn append_inline(lines: &mut Lines, more: Lines) {
     }
     lines.extend(it);
 }
+
+// ---------------------------------------------------------------- JSON in tests
+
+/// A JSON value of a test step, as the parser keeps it (no whitespace outside texts).
+enum Json<'a> {
+    Scalar(&'a str),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(&'a str, Json<'a>)>),
+}
+
+/// Reads the compact JSON text the parser keeps; `None` for anything else (it is then printed as
+/// written).
+fn read_json(text: &str) -> Option<Json<'_>> {
+    let (value, rest) = json_value(text)?;
+    rest.is_empty().then_some(value)
+}
+
+fn json_value(text: &str) -> Option<(Json<'_>, &str)> {
+    if let Some(mut rest) = text.strip_prefix('[') {
+        let mut items = Vec::new();
+        if let Some(after) = rest.strip_prefix(']') {
+            return Some((Json::Array(items), after));
+        }
+        loop {
+            let (item, after) = json_value(rest)?;
+            items.push(item);
+            match after.as_bytes().first()? {
+                b',' => rest = &after[1..],
+                b']' => return Some((Json::Array(items), &after[1..])),
+                _ => return None,
+            }
+        }
+    }
+    if let Some(mut rest) = text.strip_prefix('{') {
+        let mut members = Vec::new();
+        if let Some(after) = rest.strip_prefix('}') {
+            return Some((Json::Object(members), after));
+        }
+        loop {
+            let (key, after) = json_scalar(rest)?;
+            let after = after.strip_prefix(':')?;
+            let (value, after) = json_value(after)?;
+            members.push((key, value));
+            match after.as_bytes().first()? {
+                b',' => rest = &after[1..],
+                b'}' => return Some((Json::Object(members), &after[1..])),
+                _ => return None,
+            }
+        }
+    }
+    let (scalar, rest) = json_scalar(text)?;
+    Some((Json::Scalar(scalar), rest))
+}
+
+/// A text (with its quotes) or a number, `true`, `false`, `null`.
+fn json_scalar(text: &str) -> Option<(&str, &str)> {
+    let end = if text.starts_with('"') {
+        let mut escaped = false;
+        let close = text[1..].char_indices().find(|&(_, c)| {
+            let end = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            end
+        })?;
+        close.0 + 2
+    } else {
+        text.find([',', ']', '}', ':']).unwrap_or(text.len())
+    };
+    (end > 0).then(|| text.split_at(end))
+}
+
+fn json_flat(j: &Json) -> String {
+    match j {
+        Json::Scalar(s) => s.to_string(),
+        Json::Array(items) => {
+            let items: Vec<String> = items.iter().map(json_flat).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Json::Object(members) => {
+            let members: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", json_flat(v)))
+                .collect();
+            format!("{{{}}}", members.join(", "))
+        }
+    }
+}
+
+/// `head` and a test's JSON value at `indent`: on one line when it fits, else an object one member
+/// a line and an array filling its lines, each one level in.
+pub(crate) fn json(head: &str, text: &str, indent: usize) -> Lines {
+    let Some(value) = read_json(text) else {
+        return vec![format!("{head}{text}")];
+    };
+    prefixed(
+        head,
+        json_lines(&value, indent, indent * INDENT + width(head), 0),
+    )
+}
+
+fn json_lines(j: &Json, indent: usize, col: usize, tail: usize) -> Lines {
+    let flat = json_flat(j);
+    if col + width(&flat) + tail <= WIDTH {
+        return vec![flat];
+    }
+    let inner = indent + 1;
+    match j {
+        Json::Scalar(s) => vec![s.to_string()],
+        Json::Array(items) if items.iter().all(|i| matches!(i, Json::Scalar(_))) => {
+            let items: Vec<String> = items.iter().map(json_flat).collect();
+            fill_lines(vec!["[".into()], &items, "]", indent)
+        }
+        Json::Array(items) => {
+            let mut lines = vec!["[".to_string()];
+            for (i, item) in items.iter().enumerate() {
+                let comma = if i + 1 == items.len() { "" } else { "," };
+                let sub = json_lines(item, inner, inner * INDENT, comma.len());
+                append(&mut lines, sub, inner);
+                push_last(&mut lines, comma);
+            }
+            lines.push(format!("{}]", pad(indent)));
+            lines
+        }
+        Json::Object(members) => {
+            let mut lines = vec!["{".to_string()];
+            for (i, (key, value)) in members.iter().enumerate() {
+                let comma = if i + 1 == members.len() { "" } else { "," };
+                let head = format!("{key}: ");
+                let sub = json_lines(value, inner, inner * INDENT + width(&head), comma.len());
+                append(&mut lines, prefixed(&head, sub), inner);
+                push_last(&mut lines, comma);
+            }
+            lines.push(format!("{}}}", pad(indent)));
+            lines
+        }
+    }
+}

@@ -798,9 +798,30 @@ fn need(p: Pair<Rule>) -> NeedDecl {
 
 fn json(p: Pair<Rule>) -> Json {
     Json {
-        text: p.as_str().to_string(),
+        text: compact_json(p.as_str()),
         span: span(&p),
     }
+}
+
+/// JSON without the whitespace between its tokens, so that the printer may lay it out afresh.
+/// Text with a comment in it is kept as written.
+fn compact_json(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.chars() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '#' {
+            return raw.to_string();
+        } else if c == '"' {
+            in_string = true;
+        } else if c.is_whitespace() {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn test_step(p: Pair<Rule>) -> TestStep {

@@ -3,7 +3,7 @@
 //! before the declaration (or need) it preceded.
 
 use crate::ast::*;
-use crate::layout::{below, branches, fill, lay, pad, width, Lines, WIDTH};
+use crate::layout::{below, branches, fill, json, lay, pad, width, Lines, WIDTH};
 use std::fmt::Write as _;
 
 /// Prints a whole module in canonical layout.
@@ -314,6 +314,39 @@ impl Printer<'_> {
                         let head = format!("expect {} are ", name.name);
                         let lines = fill(&head, "[", &ids, "]", 1);
                         self.lines(1, "", lines);
+                        self.trailing(step.span());
+                        continue;
+                    }
+                    let json_step = match step {
+                        TestStep::GivenJson(j) => Some(("given ".to_string(), j)),
+                        TestStep::With(path, v) => Some((format!("with {} = ", path.text), v)),
+                        TestStep::Expect(Expectation {
+                            kind: ExpectKind::Missing(j),
+                            ..
+                        }) => Some(("expect missing are ".to_string(), j)),
+                        TestStep::Expect(Expectation {
+                            kind:
+                                ExpectKind::Decision {
+                                    name,
+                                    value: Expected::Json(j),
+                                },
+                            ..
+                        }) => {
+                            let verb = if j.text.starts_with('[') { "are" } else { "is" };
+                            Some((format!("expect {} {verb} ", name.name), j))
+                        }
+                        _ => None,
+                    };
+                    if let Some((head, j)) = json_step {
+                        self.lines(1, "", json(&head, &j.text, 1));
+                        // JSON with a comment inside is printed as written, comment and all.
+                        while self
+                            .comments
+                            .get(self.next_comment)
+                            .is_some_and(|c| c.span.end <= j.span.end)
+                        {
+                            self.next_comment += 1;
+                        }
                         self.trailing(step.span());
                         continue;
                     }

@@ -45,7 +45,7 @@ pub(crate) fn at_error(source: &str, pos: usize, positives: &[Rule]) -> Option<S
             pos - 1,
             pos + 1,
             "`==` is not an operator here",
-            "`=` compares two values: write `a = 90`",
+            "one `=` compares two values: write `=` instead of `==`",
         ));
     }
     if pair('<', '>') {
@@ -172,9 +172,10 @@ pub(crate) fn at_error(source: &str, pos: usize, positives: &[Rule]) -> Option<S
         }
     }
     if expects(Rule::kw_else) && expects(Rule::kw_when) {
+        // At the end of the last branch, not at whatever comes next (often the next line).
         return Some(slip(
-            pos,
-            pos + word.len(),
+            before.len(),
+            before.len(),
             "a `when … then …` needs a final `else`",
             "add the value for when no branch holds: `when condition then value else other`",
         ));

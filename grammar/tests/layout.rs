@@ -152,7 +152,7 @@ proptest! {
     #[test]
     fn printing_is_idempotent_and_within_the_width(text in expr(false), name in "[a-z]{1,30}") {
         prop_assume!(parse_expr(&text).is_ok());
-        let policy = format!("decision {name} \"A label\" = {text}\n");
+        let policy = format!("decision d_{name} \"A label\" = {text}\n");
         let printed = format(&policy).map_err(|e| TestCaseError::fail(format!("{e}")))?;
         let again = format(&printed).map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert_eq!(&again, &printed);
@@ -169,4 +169,24 @@ proptest! {
         let long = too_long(&printed);
         prop_assert!(long.is_empty(), "lines over 100 characters: {:#?}\n{}", long, printed);
     }
+}
+
+#[test]
+fn long_json_in_tests_wraps() {
+    insta::assert_snapshot!(fmt(
+        r#"record Incident { kind: text, date: date, source: text, person_ids: list of text }
+record Family { incidents: list of Incident }
+input family: Family
+decision recent = count of family.incidents > 0
+test "json that does not fit wraps, json that fits is spaced alike" {
+    given { "incidents" : [ ] }
+    with incidents = [{"kind": "domestic_abuse", "date": "2024-03-17", "source": "police", "person_ids": ["P1"]}]
+    with incidents = [{"kind": "domestic_abuse", "date": "2024-03-17", "source": "police", "person_ids": ["P1", "P2", "P3"]}, {"kind": "missing_person", "date": "2024-05-02", "source": "police", "person_ids": []}]
+    expect missing are ["incidents[0].person_ids", "incidents[1].person_ids", "incidents[2].person_ids", "incidents[3].date"]
+    with incidents = [  # a comment inside JSON keeps the JSON as written
+        {"kind": "x"}]
+    expect recent is true
+}
+"#
+    ));
 }
