@@ -457,9 +457,9 @@ fn json_value(text: &str) -> Option<(Json<'_>, &str)> {
 
 /// A text (with its quotes) or a number, `true`, `false`, `null`.
 fn json_scalar(text: &str) -> Option<(&str, &str)> {
-    let end = if text.starts_with('"') {
+    let end = if let Some(inside) = text.strip_prefix('"') {
         let mut escaped = false;
-        let close = text[1..].char_indices().find(|&(_, c)| {
+        let close = inside.char_indices().find(|&(_, c)| {
             let end = c == '"' && !escaped;
             escaped = c == '\\' && !escaped;
             end
