@@ -241,14 +241,15 @@ fn infix(parts: &[(&str, &Expr, u8)], indent: usize, col: usize, tail: usize) ->
         let tail = if i == last { tail } else { 0 };
         let here = (if lines.len() == 1 { col } else { 0 }) + width(lines.last().map_or("", |l| l));
         let word_here = if i == 0 { *word } else { word };
-        let inline = lay(x, *min, indent, here + width(word_here), tail);
+        let start = here + width(word_here);
+        // Decided before laying out, so each operand is laid out once (twice at every level
+        // would be exponential in the depth).
+        let fits = !branches(x) && start + width(&one_line(x, *min)) + tail <= WIDTH;
         // `x in [` may open a list that wraps; a call after an operator goes to the next line.
-        let wraps_itself = matches!(x.kind, ExprKind::List(_)) && precedence(x) >= *min;
-        let first_fits = here + width(word_here) + width(&inline[0]) <= WIDTH;
-        let all_fits =
-            inline.len() == 1 && here + width(word_here) + width(&inline[0]) + tail <= WIDTH;
-        if i == 0 || all_fits || (wraps_itself && first_fits) {
-            let mut inline = inline;
+        let wraps_itself =
+            matches!(x.kind, ExprKind::List(_)) && precedence(x) >= *min && start < WIDTH;
+        if i == 0 || fits || wraps_itself {
+            let mut inline = lay(x, *min, indent, start, tail);
             inline[0].insert_str(0, word_here);
             append_inline(&mut lines, inline);
         } else {
@@ -298,13 +299,16 @@ fn body_below(lines: &mut Lines, body: &Expr, indent: usize, tail: usize) {
 /// that level, with nothing left on the line before them.
 pub(crate) fn below(lines: &mut Lines, e: &Expr, min: u8, indent: usize, tail: usize) {
     let inner = indent + 1;
-    let mut sub = lay(e, min, inner, inner * INDENT, tail);
-    if sub[0].is_empty() {
-        sub = lay(e, min, indent, inner * INDENT, tail);
+    let col = inner * INDENT;
+    let when_breaks = matches!(e.kind, ExprKind::When { .. })
+        && precedence(e) >= min
+        && (branches(e) || col + width(&one_line(e, min)) + tail > WIDTH);
+    if when_breaks {
+        let mut sub = lay(e, min, indent, col, tail);
         sub.remove(0);
         lines.extend(sub);
     } else {
-        append(lines, sub, inner);
+        append(lines, lay(e, min, inner, col, tail), inner);
     }
 }
 

@@ -190,3 +190,32 @@ test "json that does not fit wraps, json that fits is spaced alike" {
 "#
     ));
 }
+
+#[test]
+fn deep_rules_are_laid_out_in_time_in_proportion_to_their_size() {
+    // Each level is laid out once: trying every operand twice, inline then on the next line,
+    // would take 2^60 steps here.
+    let name = "a_rather_long_name_for_a_value";
+    let mut deep = format!("{name} + ({name} * 2)");
+    for i in 0..60 {
+        deep = match i % 4 {
+            0 => format!("{name} + ({deep})"),
+            1 => format!("some_function({name}, {deep})"),
+            2 => format!("any c in {name}: c.{name} and ({deep}) > 0"),
+            _ => format!("when c.{name} then ({deep}) else {name}"),
+        };
+    }
+    // The parser (not the printer) needs a deep stack for brackets 60 levels deep in a debug build.
+    let printed = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let printed = fmt(&format!("let x = {deep}\n"));
+            assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+            printed
+        })
+        .expect("a thread")
+        .join()
+        .expect("no panic");
+    assert!(printed.lines().count() > 60, "{printed}");
+}
