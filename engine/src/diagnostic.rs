@@ -203,6 +203,32 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// What to write instead of a comparison of two types that cannot be compared, for the slips
+/// newcomers make: an enum value written as a quoted text, and a `count of … where` whose condition
+/// took the comparison meant for the count.
+pub(crate) fn comparison_help(
+    left: &crate::ir::Type,
+    right: &crate::ir::Type,
+    a: &earlyhelp_grammar::ast::Expr,
+    b: &earlyhelp_grammar::ast::Expr,
+) -> Option<String> {
+    use crate::ir::Type;
+    use earlyhelp_grammar::ast::{ExprKind, LitKind};
+    match (left, right, &b.kind) {
+        (Type::Enum(_), Type::Text, ExprKind::Lit(l)) if l.kind == LitKind::Text => Some(format!(
+            "an enum value is a name, not a quoted text: write `{} is {}`",
+            earlyhelp_grammar::print_expr(a),
+            l.text
+        )),
+        (Type::Bool, Type::Number, _) => Some(
+            "a `where` condition takes the comparison after it: to compare a count, put it in \
+             parentheses, `(count of x in xs where condition) >= 2`"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 /// Suggests the closest of `candidates` to a misspelt `name`, if one is close enough.
 pub(crate) fn did_you_mean<'a>(
     name: &str,

@@ -143,6 +143,226 @@ case!(
     )
 );
 
+// ---------------------------------------------------------------- slips from other languages
+
+case!(
+    slip_double_equals,
+    concat!(
+        family!(),
+        r#"decision large = count of family.members == 4
+"#
+    )
+);
+
+case!(
+    slip_if_then_else,
+    concat!(
+        family!(),
+        r#"decision support = if family.expectant_parent then "yes" else "no"
+"#
+    )
+);
+
+case!(
+    slip_spreadsheet_if,
+    concat!(
+        family!(),
+        r#"decision support = IF(family.expectant_parent, "yes", "no")
+"#
+    )
+);
+
+case!(
+    slip_comparison_without_left_side,
+    concat!(
+        family!(),
+        r#"fn age(p: Person) = years_between(p.date_of_birth, family.assessment_date)
+decision school_age = any p in family.members: age(p) > 5 and < 10
+"#
+    )
+);
+
+case!(
+    slip_double_ampersand,
+    concat!(
+        family!(),
+        r#"decision both = family.expectant_parent && count of family.members > 2
+"#
+    )
+);
+
+case!(
+    slip_double_bar,
+    concat!(
+        family!(),
+        r#"decision either = family.expectant_parent || count of family.members > 2
+"#
+    )
+);
+
+case!(
+    slip_exclamation_mark,
+    concat!(
+        family!(),
+        r#"decision not_expecting = !family.expectant_parent
+"#
+    )
+);
+
+case!(
+    slip_not_equal_angle_brackets,
+    concat!(
+        family!(),
+        r#"decision others = any p in family.members: p.role <> child
+"#
+    )
+);
+
+case!(
+    slip_capitalised_and,
+    concat!(
+        family!(),
+        r#"decision both = family.expectant_parent AND count of family.members > 2
+"#
+    )
+);
+
+case!(
+    slip_capitalised_not_in,
+    concat!(
+        family!(),
+        r#"decision adults = any p in family.members: p.role NOT IN [child]
+"#
+    )
+);
+
+case!(
+    slip_python_true,
+    concat!(
+        family!(),
+        r#"decision expecting = family.expectant_parent = True
+"#
+    )
+);
+
+case!(
+    slip_python_none,
+    concat!(
+        family!(),
+        r#"decision no_income = family.income is None
+"#
+    )
+);
+
+case!(
+    slip_sql_null,
+    concat!(
+        family!(),
+        r#"decision no_income = family.income = null
+"#
+    )
+);
+
+case!(
+    slip_single_quotes,
+    concat!(
+        family!(),
+        r#"decision label = when family.expectant_parent then 'expecting' else 'not expecting'
+"#
+    )
+);
+
+case!(
+    slip_elif,
+    concat!(
+        family!(),
+        r#"decision size = when count of family.members > 4 then "large" elif count of family.members > 2 then "medium" else "small"
+"#
+    )
+);
+
+case!(
+    slip_else_if,
+    concat!(
+        family!(),
+        r#"decision size = when count of family.members > 4 then "large" else if count of family.members > 2 then "medium" else "small"
+"#
+    )
+);
+
+case!(
+    slip_when_without_else,
+    concat!(
+        family!(),
+        r#"decision size = when count of family.members > 4 then "large"
+"#
+    )
+);
+
+case!(
+    slip_percent_without_number,
+    concat!(
+        family!(),
+        r#"decision absent = any p in family.members: p.attendance_pct < %90
+"#
+    )
+);
+
+case!(
+    slip_arrow,
+    concat!(
+        family!(),
+        r#"decision check = family.expectant_parent => count of family.members > 1
+"#
+    )
+);
+
+case!(
+    slip_colon_equals,
+    concat!(
+        family!(),
+        r#"let large := count of family.members > 4
+decision check = large
+"#
+    )
+);
+
+case!(
+    slip_semicolon,
+    concat!(
+        family!(),
+        r#"decision expecting = family.expectant_parent;
+"#
+    )
+);
+
+case!(
+    slip_slash_comment,
+    concat!(
+        family!(),
+        r#"decision expecting = family.expectant_parent // a parent is expecting
+"#
+    )
+);
+
+case!(
+    enum_compared_with_text,
+    concat!(
+        family!(),
+        r#"decision has_child = any p in family.members: p.role = "child"
+"#
+    )
+);
+
+case!(
+    count_where_condition_takes_the_comparison,
+    concat!(
+        family!(),
+        r#"decision expecting_families = count of p in family.members where family.expectant_parent >= 2
+"#
+    )
+);
+
 // ---------------------------------------------------------------- names
 
 case!(

@@ -4,8 +4,10 @@
 //! This crate knows nothing about types, records or evaluation; it never does IO.
 
 pub mod ast;
+mod layout;
 mod parse;
 mod print;
+mod slips;
 
 pub use parse::{
     parse, parse_expr, parse_steps, SyntaxError, MAX_BRACKETS, MAX_DEPTH, MAX_PARSE_STEPS,

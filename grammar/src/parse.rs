@@ -9,11 +9,13 @@ use pest::Parser as _;
 #[grammar = "policy.pest"]
 struct PolicyParser;
 
-/// A syntax error: where, and what the parser expected there.
+/// A syntax error: where, what the parser expected there, and for the slips people coming from
+/// spreadsheets, SQL or Python make, what to write instead.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     pub span: Span,
     pub message: String,
+    pub help: Option<String>,
 }
 
 /// Steps (rule calls) the parser may take per byte of text. Policies as people write them take 3
@@ -57,6 +59,7 @@ pub fn parse(source: &str) -> Result<Module, SyntaxError> {
         .map_err(|e| syntax_error(e, source))?;
     check_depth(pairs.clone())?;
     let file = pairs.next().ok_or_else(|| SyntaxError {
+        help: None,
         span: Span::default(),
         message: "empty parse".into(),
     })?;
@@ -65,10 +68,12 @@ pub fn parse(source: &str) -> Result<Module, SyntaxError> {
         .filter(|p| p.as_rule() != Rule::EOI)
         .map(item)
         .collect();
-    Ok(Module {
+    let module = Module {
         items,
         comments: comments(source),
-    })
+    };
+    crate::slips::in_module(&module)?;
+    Ok(module)
 }
 
 /// Parses a lone expression (used by tests and tools).
@@ -78,12 +83,14 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
         .map_err(|e| syntax_error(e, source))?;
     check_depth(pairs.clone())?;
     let pair = pairs.next().ok_or_else(|| SyntaxError {
+        help: None,
         span: Span::default(),
         message: "expected an expression".into(),
     })?;
     let end = pair.as_span().end();
     if !source[end..].trim().is_empty() {
         return Err(SyntaxError {
+            help: None,
             span: Span::new(end, source.len()),
             message: "unexpected text after the expression".into(),
         });
@@ -121,6 +128,7 @@ fn check_brackets(source: &str) -> Result<(), SyntaxError> {
                 depth += 1;
                 if depth > MAX_BRACKETS {
                     return Err(SyntaxError {
+                        help: None,
                         span: Span::new(i, i + 1),
                         message: format!(
                             "brackets are nested too deeply (more than {MAX_BRACKETS} levels)"
@@ -171,6 +179,7 @@ fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
                 .filter(|c| c.as_rule() == Rule::kw_list);
             if lists.count() > MAX_TYPE_DEPTH {
                 return Err(SyntaxError {
+                    help: None,
                     span: span(&pair),
                     message: format!(
                         "this type nests lists too deeply (more than {MAX_TYPE_DEPTH} levels)"
@@ -180,6 +189,7 @@ fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
         }
         if here > MAX_DEPTH {
             return Err(SyntaxError {
+ help: None,
                 span: span(&pair),
                 message: format!("this expression is nested too deeply (more than {MAX_DEPTH} levels): split it with `let`"),
             });
@@ -236,6 +246,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { message } if message.contains("limit reached") => {
             return SyntaxError {
+ help: None,
                 span: Span::new(span.start, span.start),
                 message: format!(
                     "this text is too tangled to parse (more than {} steps): look for brackets left open, often around `any …:` or `count of …:`",
@@ -246,8 +257,12 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     // Mistakes common enough to deserve their own words.
+    if let Some(slip) = crate::slips::at_error(source, span.start, &positives) {
+        return slip;
+    }
     if at.starts_with('"') && !at[1..].lines().next().unwrap_or("").contains('"') {
         return SyntaxError {
+            help: None,
             span: Span::new(span.start, span.start + 1),
             message: "this text has no closing `\"` (a text must end on the line it starts)".into(),
         };
@@ -262,6 +277,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
             .any(|r| matches!(r, Rule::ident | Rule::name))
     {
         return SyntaxError {
+            help: None,
             span: Span::new(span.start, span.start + word.len()),
             message: format!("`{word}` is a reserved word and cannot be a name"),
         };
@@ -280,9 +296,8 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
         };
         return SyntaxError {
             span: Span::new(span.start, span.start + len),
-            message:
-                "comparisons cannot be chained: write `x between 5 and 10`, or `5 < x and x < 10`"
-                    .into(),
+            message: "comparisons cannot be chained".into(),
+            help: Some("write `x between 5 and 10`, or `5 < x and x < 10`".into()),
         };
     }
     let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
@@ -293,7 +308,11 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
         [one] => format!("expected {one}"),
         [init @ .., last] => format!("expected {} or {last}", init.join(", ")),
     };
-    SyntaxError { span, message }
+    SyntaxError {
+        span,
+        message,
+        help: None,
+    }
 }
 
 /// Words that glue expressions together and so cannot name anything.
@@ -793,9 +812,30 @@ fn need(p: Pair<Rule>) -> NeedDecl {
 
 fn json(p: Pair<Rule>) -> Json {
     Json {
-        text: p.as_str().to_string(),
+        text: compact_json(p.as_str()),
         span: span(&p),
     }
+}
+
+/// JSON without the whitespace between its tokens, so that the printer may lay it out afresh.
+/// Text with a comment in it is kept as written.
+fn compact_json(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.chars() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '#' {
+            return raw.to_string();
+        } else if c == '"' {
+            in_string = true;
+        } else if c.is_whitespace() {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn test_step(p: Pair<Rule>) -> TestStep {

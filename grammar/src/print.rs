@@ -3,9 +3,8 @@
 //! before the declaration (or need) it preceded.
 
 use crate::ast::*;
+use crate::layout::{below, branches, fill, json, lay, pad, width, Lines, WIDTH};
 use std::fmt::Write as _;
-
-const WIDTH: usize = 100;
 
 /// Prints a whole module in canonical layout.
 pub fn print(module: &Module) -> String {
@@ -187,7 +186,7 @@ impl Printer<'_> {
                     self.line(1, &format!("source   {}", quote(&t.value)));
                 }
                 if let Some(e) = &h.as_at {
-                    self.line(1, &format!("as_at    {}", print_expr(e)));
+                    self.definition("as_at   ", e, 1);
                 }
                 self.comments_before(h.span.end, 1);
                 self.line(0, "}");
@@ -217,15 +216,14 @@ impl Printer<'_> {
             }
             Item::Input(i) => self.line(0, &format!("input {}: {}", i.name.name, ty(&i.ty))),
             Item::Param(p) => match &p.value {
-                ParamValue::Fixed(v) => self.line(
-                    0,
-                    &format!("param {}: {} = {}", p.name.name, ty(&p.ty), print_expr(v)),
-                ),
+                ParamValue::Fixed(v) => {
+                    self.definition(&format!("param {}: {} =", p.name.name, ty(&p.ty)), v, 0);
+                }
                 ParamValue::Dated(values) => {
                     self.line(0, &format!("param {}: {} {{", p.name.name, ty(&p.ty)));
                     for (date, v) in values {
                         self.comments_before(date.span.start, 1);
-                        self.line(1, &format!("from {}: {}", date.text, print_expr(v)));
+                        self.definition(&format!("from {}:", date.text), v, 1);
                     }
                     self.comments_before(p.span.end, 1);
                     self.line(0, "}");
@@ -322,6 +320,55 @@ impl Printer<'_> {
                 self.line(0, &format!("test {} {{", quote(&t.name.value)));
                 for step in &t.steps {
                     self.comments_before(step.span().start, 1);
+                    if let TestStep::Expect(Expectation {
+                        kind:
+                            ExpectKind::Decision {
+                                name,
+                                value: Expected::Ids(ids),
+                            },
+                        ..
+                    }) = step
+                    {
+                        let ids: Vec<String> = ids.iter().map(|i| i.name.clone()).collect();
+                        let head = format!("expect {} are ", name.name);
+                        let lines = fill(&head, "[", &ids, "]", 1);
+                        self.lines(1, "", lines);
+                        self.trailing(step.span());
+                        continue;
+                    }
+                    let json_step = match step {
+                        TestStep::GivenJson(j) => Some(("given ".to_string(), j)),
+                        TestStep::With(path, v) => Some((format!("with {} = ", path.text), v)),
+                        TestStep::Expect(Expectation {
+                            kind: ExpectKind::Missing(j),
+                            ..
+                        }) => Some(("expect missing are ".to_string(), j)),
+                        TestStep::Expect(Expectation {
+                            kind:
+                                ExpectKind::Decision {
+                                    name,
+                                    value: Expected::Json(j),
+                                },
+                            ..
+                        }) => {
+                            let verb = if j.text.starts_with('[') { "are" } else { "is" };
+                            Some((format!("expect {} {verb} ", name.name), j))
+                        }
+                        _ => None,
+                    };
+                    if let Some((head, j)) = json_step {
+                        self.lines(1, "", json(&head, &j.text, 1));
+                        // JSON with a comment inside is printed as written, comment and all.
+                        while self
+                            .comments
+                            .get(self.next_comment)
+                            .is_some_and(|c| c.span.end <= j.span.end)
+                        {
+                            self.next_comment += 1;
+                        }
+                        self.trailing(step.span());
+                        continue;
+                    }
                     let text = match step {
                         TestStep::GivenFile(f) => format!("given file {}", quote(&f.value)),
                         TestStep::GivenJson(j) => format!("given {}", j.text),
@@ -341,8 +388,11 @@ impl Printer<'_> {
     fn labelled_block(&mut self, kw: &str, name: &Ident, values: &[Labelled], span: Span) {
         if values.iter().all(|v| v.label.is_none()) {
             let ids: Vec<&str> = values.iter().map(|v| v.id.name.as_str()).collect();
-            self.line(0, &format!("{kw} {} {{ {} }}", name.name, ids.join(", ")));
-            return;
+            let one_line = format!("{kw} {} {{ {} }}", name.name, ids.join(", "));
+            if width(&one_line) <= WIDTH {
+                self.line(0, &one_line);
+                return;
+            }
         }
         self.line(0, &format!("{kw} {} {{", name.name));
         let width = values.iter().map(|v| v.id.name.len()).max().unwrap_or(0);
@@ -379,84 +429,46 @@ impl Printer<'_> {
         self.line(1, "}");
     }
 
-    /// `head expr` on one line when it fits; otherwise broken after a quantifier's colon and
-    /// before each `and` / `or` of a long chain, one level deeper each time.
+    /// `head expr` on one line when it fits; otherwise laid out within the width (see
+    /// `layout.rs`). A definition (`head` ending in `=` or `:`) breaks after its head unless what
+    /// opens the value (`any c in xs:`) fits there.
     fn definition(&mut self, head: &str, e: &Expr, indent: usize) {
-        let one_line = join(head, &print_expr(e));
-        if pad(indent).len() + one_line.len() <= WIDTH {
-            self.line(indent, &one_line);
+        let col = width(&pad(indent)) + width(head) + usize::from(!head.is_empty());
+        let lines = lay(e, 0, indent, col, 0);
+        let opens_here = matches!(
+            e.kind,
+            ExprKind::Quantifier { .. } | ExprKind::Aggregate { body: Some(_), .. }
+        ) && col + width(&lines[0]) <= WIDTH;
+        let definition = head.ends_with('=') || head.ends_with(':');
+        if lines.len() == 1 || !definition || opens_here || branches(e) {
+            self.lines(indent, head, lines);
             return;
         }
-        match &e.kind {
-            ExprKind::Quantifier {
-                quant,
-                binder,
-                list,
-                filter,
-                body,
-            } => {
-                let mut opening = String::from(match quant {
-                    Quant::Any => "any ",
-                    Quant::All => "all ",
-                    Quant::None => "none ",
-                });
-                binding(&mut opening, binder, list, filter.as_deref());
-                opening.push(':');
-                self.line(indent, &join(head, &opening));
-                self.definition("", body, indent + 1);
-            }
-            // A definition breaks after its `=`, then lays the value out on its own.
-            _ if head.ends_with('=') => {
-                self.line(indent, head);
-                self.definition("", e, indent + 1);
-            }
-            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), ..) => {
-                let mut operands = Vec::new();
-                flatten(e, *op, &mut operands);
-                let (word, level) = if *op == BinOp::And {
-                    ("and", AND)
-                } else {
-                    ("or", OR)
-                };
-                for (i, operand) in operands.iter().enumerate() {
-                    let mut text = String::new();
-                    expr(&mut text, operand, if i == 0 { level } else { level + 1 });
-                    if i == 0 {
-                        self.line(indent, &join(head, &text));
-                    } else {
-                        self.line(indent + 1, &format!("{word} {text}"));
-                    }
-                }
-            }
-            _ if !head.is_empty() => {
-                self.line(indent, head);
-                self.line(indent + 1, &print_expr(e));
-            }
-            _ => self.line(indent, &print_expr(e)),
+        let mut lines: Lines = vec![String::new()];
+        below(&mut lines, e, 0, indent, 0);
+        self.lines(indent, head, lines);
+    }
+
+    /// Writes laid-out lines, the first after `head`.
+    fn lines(&mut self, indent: usize, head: &str, lines: Lines) {
+        let mut it = lines.into_iter();
+        let first = it.next().unwrap_or_default();
+        self.line(indent, join(head, &first).trim_end());
+        for l in it {
+            let _ = writeln!(self.out, "{}", l.trim_end());
         }
     }
 }
 
 fn join(head: &str, text: &str) -> String {
+    if head.is_empty() || text.is_empty() {
+        return format!("{head}{text}");
+    }
     if head.is_empty() {
         text.to_string()
     } else {
         format!("{head} {text}")
     }
-}
-
-fn flatten<'e>(e: &'e Expr, op: BinOp, out: &mut Vec<&'e Expr>) {
-    match &e.kind {
-        ExprKind::Binary(o, a, b) if *o == op => {
-            flatten(a, op, out);
-            out.push(b);
-        }
-        _ => out.push(e),
-    }
-}
-
-fn pad(indent: usize) -> String {
-    "    ".repeat(indent)
 }
 
 fn quote(s: &str) -> String {
@@ -519,19 +531,19 @@ fn expectation(e: &ExpectKind) -> String {
 
 // Precedence levels, loosest first; an operand printed below the level its position needs gets
 // parentheses.
-const WHEN: u8 = 0;
-const OTHERWISE: u8 = 1;
-const WHERE: u8 = 2;
-const OR: u8 = 3;
-const AND: u8 = 4;
-const NOT: u8 = 5;
-const CMP: u8 = 6;
-const ADD: u8 = 7;
-const MUL: u8 = 8;
-const NEG: u8 = 9;
-const ATOM: u8 = 10;
+pub(crate) const WHEN: u8 = 0;
+pub(crate) const OTHERWISE: u8 = 1;
+pub(crate) const WHERE: u8 = 2;
+pub(crate) const OR: u8 = 3;
+pub(crate) const AND: u8 = 4;
+pub(crate) const NOT: u8 = 5;
+pub(crate) const CMP: u8 = 6;
+pub(crate) const ADD: u8 = 7;
+pub(crate) const MUL: u8 = 8;
+pub(crate) const NEG: u8 = 9;
+pub(crate) const ATOM: u8 = 10;
 
-fn precedence(e: &Expr) -> u8 {
+pub(crate) fn precedence(e: &Expr) -> u8 {
     match &e.kind {
         ExprKind::When { .. } => WHEN,
         ExprKind::Otherwise(..) => OTHERWISE,
@@ -560,7 +572,7 @@ fn precedence(e: &Expr) -> u8 {
     }
 }
 
-fn expr(out: &mut String, e: &Expr, min: u8) {
+pub(crate) fn expr(out: &mut String, e: &Expr, min: u8) {
     if precedence(e) < min {
         out.push('(');
         expr(out, e, 0);

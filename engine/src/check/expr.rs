@@ -1,7 +1,7 @@
 //! Typing and resolving expressions.
 
 use super::{Checker, Def};
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::{comparison_help, did_you_mean};
 use crate::ir::*;
 use crate::value::{parse_date, parse_decimal, Duration, Value};
 use earlyhelp_grammar::ast::{self, Agg, BinOp, ExprKind, LitKind};
@@ -1205,7 +1205,10 @@ impl Checker<'_> {
                         self.show(&x.ty),
                         self.show(&y.ty)
                     );
-                    let help = self.unit_help(&x, &y).or_else(|| self.unit_help(&y, &x));
+                    let help = self
+                        .unit_help(&x, &y)
+                        .or_else(|| self.unit_help(&y, &x))
+                        .or_else(|| comparison_help(&x.ty, &y.ty, a, b));
                     self.error(loc, msg).help = help;
                 } else if !matches!(cmp, Cmp::Eq | Cmp::Ne) && !x.ty.is_ordered() {
                     let msg = format!("{} values have no order", self.show(&x.ty));

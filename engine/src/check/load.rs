@@ -78,6 +78,9 @@ fn visit(
                 },
                 format!("syntax error: {}", e.message),
             ));
+            if let Some(last) = findings.last_mut() {
+                last.help = e.help;
+            }
             return;
         }
     };
