@@ -41,6 +41,9 @@ pub(crate) struct Args {
     /// error rows that name the window.
     #[arg(long)]
     outside_in_force: bool,
+    /// Output the policy's internal decisions too (JSON Lines only).
+    #[arg(long)]
+    internal: bool,
     /// Threads to use (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -102,6 +105,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         as_at: args.as_at,
         explain: args.explain,
         outside_in_force: args.outside_in_force,
+        internal: args.internal,
     };
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let stdout = std::io::stdout();

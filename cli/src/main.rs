@@ -50,7 +50,9 @@ enum Command {
         after_help = "Examples:\n  earlyhelp eval policies/supporting-families/supporting-families.policy --records policies/examples/families-1000.jsonl\n  earlyhelp eval POLICY --records families.jsonl --format csv > decisions.csv\n  cat family.json | earlyhelp eval POLICY --records - --explain"
     )]
     Eval(eval::Args),
-    /// Explain the decisions for one family, in plain English (or JSON with --json).
+    /// Explain the decisions for one family, in plain English for a practitioner: each decision,
+    /// the needs met and whom they are about, and what is not known (--trace for every
+    /// condition, --json for systems).
     #[command(
         after_help = "Example:\n  earlyhelp explain policies/supporting-families/supporting-families.policy policies/examples/eligible-family.json"
     )]
@@ -64,6 +66,13 @@ enum Command {
         /// Print the explanation as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the full trace: every condition each decision and need rested on, with the
+        /// values compared.
+        #[arg(long, conflicts_with = "json")]
+        trace: bool,
+        /// Explain the policy's internal decisions too.
+        #[arg(long)]
+        internal: bool,
     },
     /// Compare two versions of a policy over a population: what changes, how, and why.
     #[command(
@@ -99,7 +108,9 @@ fn main() -> ExitCode {
             record,
             as_at,
             json,
-        } => explain(&policy, &record, as_at, json),
+            trace,
+            internal,
+        } => explain(&policy, &record, as_at, json, trace, internal),
         Command::Diff(args) => diff::run(&args),
         Command::Synth {
             families,
@@ -125,6 +136,8 @@ fn explain(
     record: &Path,
     as_at: Option<earlyhelp::NaiveDate>,
     json: bool,
+    trace: bool,
+    internal: bool,
 ) -> ExitCode {
     let Some(policy) = load(policy) else {
         return ExitCode::from(2);
@@ -139,6 +152,7 @@ fn explain(
     let options = earlyhelp::Options {
         as_at,
         explain: true,
+        internal,
         ..Default::default()
     };
     match policy.evaluate_json(&text, &options) {
@@ -147,6 +161,8 @@ fn explain(
             if json {
                 let out = explanation.map(|e| e.to_json()).unwrap_or_default();
                 println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            } else if trace {
+                print!("{}", explanation.map(|e| e.to_trace()).unwrap_or_default());
             } else {
                 print!("{}", explanation.map(|e| e.to_text()).unwrap_or_default());
             }

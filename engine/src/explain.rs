@@ -20,7 +20,12 @@ pub(crate) struct DecisionReason {
     pub name: String,
     pub label: Option<String>,
     pub value: Json,
+    /// The value as the trace shows it (`YES`, `UNDETERMINED (missing: …)`).
     pub shown: String,
+    /// The value as a practitioner reads it: labels, not ids (see [`spoken`]).
+    pub spoken: String,
+    /// The record fields whose values would settle this decision, when it is undetermined.
+    pub missing: Vec<String>,
     pub because: Vec<Reason>,
 }
 
@@ -44,6 +49,36 @@ pub(crate) struct NeedReason {
     pub because: Vec<Reason>,
 }
 
+impl NeedReason {
+    /// Whom or what a met need is about: the elements its outermost quantifier found (`C1`,
+    /// `incidents[0]`), in order.
+    pub(crate) fn about(&self) -> Vec<String> {
+        fn first_quantifier(reasons: &[Reason]) -> Option<Vec<String>> {
+            for r in reasons {
+                let found: Vec<String> = r
+                    .because
+                    .iter()
+                    .filter(|c| c.holds == Some(true))
+                    .filter_map(|c| c.element.clone())
+                    .collect();
+                if !found.is_empty() {
+                    return Some(found);
+                }
+                if let Some(inner) = first_quantifier(&r.because) {
+                    return Some(inner);
+                }
+            }
+            None
+        }
+        if self.met != Some(true) {
+            return Vec::new();
+        }
+        let mut about = first_quantifier(&self.because).unwrap_or_default();
+        about.dedup();
+        about
+    }
+}
+
 /// One condition or value the result rested on.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Reason {
@@ -54,6 +89,8 @@ pub(crate) struct Reason {
     pub detail: Option<String>,
     pub missing: Vec<String>,
     pub because: Vec<Reason>,
+    /// The element a quantifier step looked at (`C2`), if this is one.
+    pub element: Option<String>,
 }
 
 pub(crate) fn reasons(
@@ -92,6 +129,7 @@ fn reason(program: &Program, sources: &[crate::diagnostic::SourceFile], s: &Step
         detail,
         missing: missing_of(&s.value),
         because: reasons(program, sources, &s.children),
+        element: s.element.clone(),
     }
 }
 
@@ -157,6 +195,58 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
     }
 }
 
+/// A decision's value as a practitioner reads it: yes / no / undetermined, needs and groups by
+/// their labels, levels and enum values in words (`targeted early help`).
+pub(crate) fn spoken(program: &Program, v: &Value, ty: &Type) -> String {
+    let words = |s: String| s.replace('_', " ");
+    match v {
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        Value::Range { lo, hi, .. } if matches!(ty, Type::Level(_)) => format!(
+            "undetermined: between {} and {}",
+            words(symbol(program, ty, *lo).unwrap_or_default()),
+            words(symbol(program, ty, *hi).unwrap_or_default())
+        ),
+        Value::Unknown(_) | Value::Range { .. } => "undetermined".into(),
+        Value::Symbol(i) => words(symbol(program, ty, *i).unwrap_or_default()),
+        Value::Text(t) => t.to_string(),
+        Value::Need(n) => program
+            .needs
+            .get(*n as usize)
+            .map_or_else(String::new, |n| n.label.clone()),
+        Value::Group(g) => program
+            .groups
+            .get(*g as usize)
+            .map_or_else(String::new, |g| g.label.clone()),
+        Value::List(l) => {
+            let elem = ty.element().cloned().unwrap_or(Type::Error);
+            let (mut certain, mut maybe) = (Vec::new(), Vec::new());
+            for (i, item) in l.items.iter().enumerate() {
+                let name = spoken(program, item, &elem);
+                match l.maybe.as_ref().and_then(|m| m.get(i).cloned().flatten()) {
+                    None => certain.push(name),
+                    Some(_) => maybe.push(name),
+                }
+            }
+            let sep = if matches!(elem, Type::Need | Type::Group) {
+                "; "
+            } else {
+                ", "
+            };
+            let mut text = if certain.is_empty() {
+                "none".to_string()
+            } else {
+                certain.join(sep)
+            };
+            if !maybe.is_empty() {
+                let _ = write!(text, " (undetermined: {})", maybe.join(sep));
+            }
+            text
+        }
+        other => show(program, other, ty),
+    }
+}
+
 /// `£16,190.00`.
 fn money(d: rust_decimal::Decimal) -> String {
     let text = format!("{:.2}", d.round_dp(2));
@@ -210,6 +300,8 @@ impl Explanation {
                 "decision": d.name,
                 "label": d.label,
                 "value": d.value,
+                "summary": d.summary(),
+                "missing": d.missing,
                 "because": d.because.iter().map(reason_json).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "groups": self.groups.iter().map(|g| json!({
@@ -229,14 +321,91 @@ impl Explanation {
                     if let (Some(level), Some(map)) = (&n.level, o.as_object_mut()) {
                         map.insert("level".into(), json!(level));
                     }
+                    let about = n.about();
+                    if let (false, Some(map)) = (about.is_empty(), o.as_object_mut()) {
+                        map.insert("about".into(), json!(about));
+                    }
                     o
                 }).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })
     }
 
-    /// The explanation in plain English, for people.
+    /// The explanation in plain English, for the practitioner who makes the decision: each
+    /// decision in a sentence with its label; why — the needs met, with their labels, whom they
+    /// are about and their sources; and what is not known, with the fields that would settle it.
+    /// The full evaluation trace is [`Explanation::to_trace`].
     pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for d in &self.decisions {
+            let _ = writeln!(out, "{}", d.summary());
+        }
+        let met: Vec<(&GroupReason, Vec<&NeedReason>)> = self
+            .groups
+            .iter()
+            .map(|g| (g, g.needs.iter().filter(|n| n.met == Some(true)).collect()))
+            .filter(|(_, needs): &(_, Vec<_>)| !needs.is_empty())
+            .collect();
+        if !met.is_empty() {
+            out.push_str("\nWhy — the needs met:\n");
+            for (g, needs) in met {
+                let _ = writeln!(out, "  {}", g.label);
+                for n in needs {
+                    let level = n
+                        .level
+                        .as_ref()
+                        .map(|l| format!(" [{}]", l.replace('_', " ")))
+                        .unwrap_or_default();
+                    let about = n.about();
+                    let about = if about.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — about {}", about.join(", "))
+                    };
+                    let _ = writeln!(out, "    ✓ {}{level}{about}", n.label);
+                    if let Some(source) = &n.source {
+                        let _ = writeln!(out, "        source: {source}");
+                    }
+                }
+            }
+        }
+        let open: Vec<&NeedReason> = self
+            .groups
+            .iter()
+            .flat_map(|g| &g.needs)
+            .filter(|n| n.met.is_none())
+            .collect();
+        let mut settle: Vec<&str> = self
+            .decisions
+            .iter()
+            .flat_map(|d| d.missing.iter().map(String::as_str))
+            .collect();
+        settle.sort_unstable();
+        settle.dedup();
+        if !open.is_empty() || !settle.is_empty() {
+            out.push_str("\nNot known:\n");
+            for n in open {
+                let missing = if n.missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — missing: {}", n.missing.join(", "))
+                };
+                let _ = writeln!(out, "    ? {}{missing}", n.label);
+            }
+            if !settle.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  Recording these would settle what is undetermined: {}",
+                    settle.join(", ")
+                );
+            }
+        }
+        out
+    }
+
+    /// The full trace of the evaluation: every condition each decision and need rested on, with
+    /// the values compared (`earlyhelp explain --trace`).
+    pub fn to_trace(&self) -> String {
         let mut out = String::new();
         for d in &self.decisions {
             let label = d.label.as_deref().unwrap_or(&d.name);
@@ -298,6 +467,23 @@ impl Explanation {
             let _ = writeln!(out, "  ✗ not met: {}", unmet.join("; "));
         }
         out
+    }
+}
+
+impl DecisionReason {
+    /// The decision in a sentence: `Eligible for Supporting Families: yes.`, and for an
+    /// undetermined one what would settle it.
+    pub(crate) fn summary(&self) -> String {
+        let label = self.label.as_deref().unwrap_or(&self.name);
+        let mut text = format!("{label}: {}.", self.spoken);
+        if !self.missing.is_empty() {
+            let _ = write!(
+                text,
+                " Recording {} would settle it.",
+                self.missing.join(", ")
+            );
+        }
+        text
     }
 }
 

@@ -164,6 +164,8 @@ pub(crate) struct DecisionDef {
     pub for_each: Option<ForEach>,
     pub value: Expr,
     pub locals: u32,
+    /// Computed and usable, but not output or explained unless the caller asks.
+    pub internal: bool,
 }
 
 /// `for each c in list` of a per-member decision: `value` is evaluated with each member of

@@ -41,6 +41,8 @@ pub struct Options {
     /// Evaluate even when the as-at date lies outside the policy's `in_force` window (for
     /// historical analysis); the decision then says so. Without it such a record is an error.
     pub outside_in_force: bool,
+    /// Output and explain the policy's `internal` decisions too.
+    pub internal: bool,
 }
 
 /// A decision's name and the type of value it gives.
@@ -403,6 +405,7 @@ impl Policy {
         };
         p.decisions
             .iter()
+            .filter(|d| !d.internal)
             .map(|d| DecisionInfo {
                 name: d.name.clone(),
                 label: d.label.clone(),
@@ -528,6 +531,9 @@ impl Policy {
         let mut missing = Vec::new();
         let mut reasons = Vec::new();
         for (i, d) in program.decisions.iter().enumerate() {
+            if d.internal && !options.internal {
+                continue;
+            }
             if let Some(each) = &d.for_each {
                 let (list, members) = ev.each(d, each);
                 let (json, reason) = self.per_member(d, each, &list, &members, &mut missing, T::ON);
@@ -545,6 +551,8 @@ impl Policy {
                     name: d.name.clone(),
                     label: d.label.clone(),
                     shown: shown_decision(program, &v, &d.value.ty),
+                    spoken: explain::spoken(program, &v, &d.value.ty),
+                    missing: explain::missing_of(&v),
                     value: json.clone(),
                     because: explain::reasons(program, &self.inner.files, &steps),
                 });
@@ -673,6 +681,7 @@ impl Policy {
                         detail: Some(detail),
                         missing,
                         because: explain::reasons(program, &self.inner.files, &m.steps),
+                        element: Some(m.id.to_string()),
                     }
                 })
                 .collect();
@@ -690,10 +699,40 @@ impl Policy {
         } else {
             (shown_decision(program, list, &Type::Error), Vec::new())
         };
+        // Each member in words: `C1: 2024-04-01; C2: undetermined`.
+        let spoken = if members.is_empty() {
+            let word = if matches!(list, Value::List(_)) {
+                "none"
+            } else {
+                "undetermined"
+            };
+            word.to_string()
+        } else {
+            let unknown = Value::unknown();
+            members
+                .iter()
+                .map(|m| {
+                    let v = if m.maybe.is_some() {
+                        &unknown
+                    } else {
+                        &m.value
+                    };
+                    format!("{}: {}", m.id, explain::spoken(program, v, ty))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut settle: Vec<crate::value::Path> = list.missing().paths().to_vec();
+        for m in members {
+            settle.extend(m.maybe.iter().flat_map(|w| w.paths().iter().cloned()));
+            settle.extend(m.value.missing().paths().iter().cloned());
+        }
         let reason = DecisionReason {
             name: d.name.clone(),
             label: d.label.clone(),
             shown,
+            spoken,
+            missing: rendered_paths(&settle),
             value: json.clone(),
             because,
         };

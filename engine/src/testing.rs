@@ -107,8 +107,10 @@ impl Policy {
             outputs: Vec::new(),
         };
         let mut record = Json::Null;
+        // Tests may state what internal decisions come to, as well as the others.
         let mut options = Options {
             explain: true,
+            internal: true,
             ..Options::default()
         };
         for step in &t.decl.steps {

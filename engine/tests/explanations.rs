@@ -1,5 +1,6 @@
-//! Snapshots of explanations, in JSON and in English, for a handful of families. Reviewed like
-//! code: a change in wording or structure shows up in review.
+//! Snapshots of explanations, in JSON, in English for the practitioner, and as the full trace, for
+//! a handful of families of every shipped policy. Reviewed like code, and for wording as a family
+//! support worker would read them: a change shows up in review.
 
 use earlyhelp::{Options, Policy};
 use serde_json::{json, Value};
@@ -26,20 +27,40 @@ fn base_family() -> Value {
     serde_json::from_str(&text).expect("example is JSON")
 }
 
-fn explain(policy: &Policy, record: &Value) -> (String, Value) {
+/// The practitioner's text, the trace and the JSON of one explained record.
+fn explain3(policy: &Policy, record: &Value) -> (String, String, Value) {
     let options = Options {
         explain: true,
         ..Options::default()
     };
     let decision = policy.evaluate_with(record, &options).expect("evaluates");
     let explanation = decision.explanation().expect("asked for");
-    (explanation.to_text(), explanation.to_json())
+    (
+        explanation.to_text(),
+        explanation.to_trace(),
+        explanation.to_json(),
+    )
+}
+
+fn explain(policy: &Policy, record: &Value) -> (String, String) {
+    let (text, trace, _) = explain3(policy, record);
+    (text, trace)
+}
+
+fn shipped(policy: &str, example: &str) -> (Policy, Value) {
+    let policy = Policy::from_file(repo(policy)).expect("the shipped policy loads");
+    let text = std::fs::read_to_string(repo(example)).expect("example");
+    (
+        policy,
+        serde_json::from_str(&text).expect("example is JSON"),
+    )
 }
 
 #[test]
 fn eligible_family() {
-    let (text, json) = explain(&supporting_families(), &base_family());
+    let (text, trace, json) = explain3(&supporting_families(), &base_family());
     insta::assert_snapshot!("eligible_family_text", text);
+    insta::assert_snapshot!("eligible_family_trace", trace);
     insta::assert_json_snapshot!("eligible_family_json", json);
 }
 
@@ -48,8 +69,9 @@ fn undetermined_family_names_what_is_missing() {
     let mut record = base_family();
     record["housing"] = Value::Null;
     record["members"][0]["health"]["mental_health_concern"] = Value::Null;
-    let (text, json) = explain(&supporting_families(), &record);
+    let (text, trace, json) = explain3(&supporting_families(), &record);
     insta::assert_snapshot!("undetermined_family_text", text);
+    insta::assert_snapshot!("undetermined_family_trace", trace);
     insta::assert_json_snapshot!("undetermined_family_json", json);
 }
 
@@ -58,8 +80,9 @@ fn family_without_dependants() {
     let mut record = base_family();
     record["members"][1]["role"] = json!("other_adult");
     record["members"][1]["date_of_birth"] = json!("2000-01-01");
-    let (text, _) = explain(&supporting_families(), &record);
+    let (text, trace) = explain(&supporting_families(), &record);
     insta::assert_snapshot!("no_dependants_text", text);
+    insta::assert_snapshot!("no_dependants_trace", trace);
 }
 
 #[test]
@@ -76,6 +99,55 @@ fn small_policy_shows_values_against_thresholds() {
     .parse()
     .expect("loads");
     let record = json!({"id": "C1", "attendance_pct": 84.5, "suspensions": ["2023-01-01", "2024-03-01"], "assessed": "2024-06-01"});
-    let (text, _) = explain(&policy, &record);
-    insta::assert_snapshot!("thresholds_text", text);
+    let (_, trace) = explain(&policy, &record);
+    insta::assert_snapshot!("thresholds_trace", trace);
+}
+
+#[test]
+fn continuum_a_looked_after_foster_child() {
+    let (policy, record) = shipped(
+        "policies/continuum-of-need/continuum-of-need.policy",
+        "policies/continuum-of-need/examples/foster-family.json",
+    );
+    insta::assert_snapshot!("continuum_foster_family_text", explain(&policy, &record).0);
+}
+
+#[test]
+fn continuum_a_concern_whose_outcome_is_not_known() {
+    let (policy, mut record) = shipped(
+        "policies/continuum-of-need/continuum-of-need.policy",
+        "policies/continuum-of-need/examples/universal.json",
+    );
+    record["incidents"] =
+        json!([{"type": "child_protection_concern", "date": "2024-04-02", "source": "school"}]);
+    record["members"][0]["health"]["mental_health_concern"] = json!(true);
+    insta::assert_snapshot!("continuum_open_concern_text", explain(&policy, &record).0);
+}
+
+#[test]
+fn continuum_escalated_family() {
+    let (policy, record) = shipped(
+        "policies/continuum-of-need/continuum-of-need.policy",
+        "policies/continuum-of-need/examples/escalated.json",
+    );
+    insta::assert_snapshot!("continuum_escalated_text", explain(&policy, &record).0);
+}
+
+#[test]
+fn two_year_olds_each_childs_funding() {
+    let (policy, mut record) = shipped(
+        "policies/early-education-two-year-olds/early-education-two-year-olds.policy",
+        "policies/early-education-two-year-olds/examples/universal-credit.json",
+    );
+    record["members"][2]["date_of_birth"] = Value::Null;
+    insta::assert_snapshot!("two_year_olds_text", explain(&policy, &record).0);
+}
+
+#[test]
+fn area_deprivation_family() {
+    let (policy, record) = shipped(
+        "policies/area-deprivation/area-deprivation.policy",
+        "policies/area-deprivation/examples/leeds-family.json",
+    );
+    insta::assert_snapshot!("area_deprivation_text", explain(&policy, &record).0);
 }

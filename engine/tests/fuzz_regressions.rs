@@ -152,6 +152,7 @@ fn sensible(result: Result<Decision, RecordError>) -> Result<(), String> {
             if let Some(explanation) = decision.explanation() {
                 let _ = explanation.to_json();
                 let _ = explanation.to_text();
+                let _ = explanation.to_trace();
             }
             Ok(())
         }

@@ -701,7 +701,7 @@ fn explanations_show_the_call_and_its_result() {
         ..Options::default()
     };
     let d = p.evaluate_with(&record, &options).expect("evaluates");
-    let text = d.explanation().map(|e| e.to_text()).unwrap_or_default();
+    let text = d.explanation().map(|e| e.to_trace()).unwrap_or_default();
     assert!(
         text.contains("deprivation_decile(family.postcode) (deprivation_decile(\"LS9 7AB\") = 1)"),
         "{text}"

@@ -31,6 +31,7 @@ fn check(result: Result<earlyhelp::Decision, earlyhelp::RecordError>) {
             if let Some(explanation) = decision.explanation() {
                 let _ = explanation.to_json();
                 let _ = explanation.to_text();
+                let _ = explanation.to_trace();
             }
         }
         Err(e) => {

@@ -268,6 +268,8 @@ pub struct DecisionDecl {
     pub value: Expr,
     /// `only when cond`: the decision is given only where `cond` holds; elsewhere it has no value.
     pub only_when: Option<Expr>,
+    /// `internal decision …`: computed and usable, not output or explained unless asked.
+    pub internal: bool,
     pub span: Span,
 }
 

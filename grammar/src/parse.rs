@@ -687,7 +687,8 @@ fn item(p: Pair<Rule>) -> Item {
             })
         }
         Rule::decision_decl => {
-            let mut it = inner(p);
+            let mut it = inner(p).peekable();
+            let internal = it.next_if(|x| x.as_rule() == Rule::internal).is_some();
             let name = ident(it.next().expect("grammar: decision name"));
             let mut next = it.next().expect("grammar: decision value");
             let mut label = None;
@@ -713,6 +714,7 @@ fn item(p: Pair<Rule>) -> Item {
                 for_each,
                 value,
                 only_when,
+                internal,
                 span: sp,
             })
         }

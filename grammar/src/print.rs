@@ -305,7 +305,11 @@ impl Printer<'_> {
                     })
                     .unwrap_or_default();
                 self.definition(
-                    &format!("decision {}{label}{each} =", d.name.name),
+                    &format!(
+                        "{}decision {}{label}{each} =",
+                        if d.internal { "internal " } else { "" },
+                        d.name.name
+                    ),
                     &d.value,
                     0,
                 );

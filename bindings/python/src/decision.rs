@@ -109,10 +109,16 @@ impl PyDecision {
         )
     }
 
-    /// The explanation in plain English, as ``earlyhelp explain`` prints it.
-    fn explain(&self, py: Python<'_>) -> PyResult<String> {
+    /// The explanation in plain English, as ``earlyhelp explain`` prints it: each decision in a
+    /// sentence, the needs met and whom they are about, what is not known. ``trace=True`` gives
+    /// every condition instead, as ``earlyhelp explain --trace``.
+    #[pyo3(signature = (*, trace = false))]
+    fn explain(&self, py: Python<'_>, trace: bool) -> PyResult<String> {
         let d = self.explained(py)?;
-        Ok(d.explanation().map(|e| e.to_text()).unwrap_or_default())
+        let text = d
+            .explanation()
+            .map(|e| if trace { e.to_trace() } else { e.to_text() });
+        Ok(text.unwrap_or_default())
     }
 
     /// The decision in the stable output shape of ``earlyhelp eval``: ``{"id", "outputs",

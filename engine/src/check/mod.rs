@@ -1025,6 +1025,7 @@ impl<'a> Checker<'a> {
             for_each,
             value,
             locals: scope.max_slots,
+            internal: decl.internal,
         });
         ty
     }
