@@ -38,7 +38,8 @@ def test_unknown_is_none_and_missing_says_what_would_settle_it(sf):
     assert d.outputs["eligible"] is None
     assert d.missing and all(isinstance(m, str) for m in d.missing)
     assert d.missing == sorted(d.missing)
-    assert "UNDETERMINED" in d.explain()
+    assert "Eligible for Supporting Families: undetermined. Recording " in d.explain()
+    assert "UNDETERMINED" in d.explain(trace=True)
 
 
 def test_record_as_json_text_or_bytes(sf):
@@ -102,8 +103,9 @@ def test_explanations(sf):
     record = example("eligible-family.json")
     d = sf.evaluate(record)
     text = d.explain()
-    assert text.startswith("Eligible for Supporting Families: YES")
-    assert "groups met" in text
+    assert text.startswith("Eligible for Supporting Families: yes.")
+    assert "Why — the needs met:" in text
+    assert "groups met" in d.explain(trace=True)
     e = d.explanation
     assert set(e) == {"decisions", "groups"}
     assert e["decisions"][0]["decision"] == "eligible" and e["decisions"][0]["value"] is True
@@ -144,7 +146,7 @@ def test_repr_and_html_escape_everything(attendance):
 
 def test_html_of_a_real_family(sf):
     html = sf.evaluate(example("undetermined-family.json"))._repr_html_()
-    assert "UNDETERMINED" in html and "groups met" in html and "missing" in html
+    assert "undetermined" in html and "groups met" in html and "missing" in html
 
 
 def test_text_decisions(attendance):

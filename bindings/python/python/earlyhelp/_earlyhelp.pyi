@@ -117,8 +117,10 @@ class Decision:
     @property
     def explanation(self) -> Dict[str, Any]:
         """The explanation as nested dicts: ``{"decisions": [...], "groups": [...]}``."""
-    def explain(self) -> str:
-        """The explanation in plain English, as ``earlyhelp explain`` prints it."""
+    def explain(self, *, trace: bool = False) -> str:
+        """The explanation in plain English, as ``earlyhelp explain`` prints it: each decision in a
+        sentence, the needs met and whom they are about, what is not known. ``trace=True`` gives
+        every condition, as ``earlyhelp explain --trace``."""
     def to_dict(self) -> Dict[str, Any]:
         """The stable output row of ``earlyhelp eval`` (``id``, ``outputs``, ``missing``, ``as_at``,
         ``policy``, and ``explanation`` when asked for)."""

@@ -39,15 +39,18 @@ def _mark(holds: Optional[bool]) -> str:
 
 
 def _value(value: Any) -> str:
-    """A decision's value as the English explanation words it."""
+    """A decision's value as the English explanation words it: never a blank."""
     if value is True:
-        return '<span class="yes">YES</span>'
+        return '<span class="yes">yes</span>'
     if value is False:
-        return '<span class="no">NO</span>'
+        return '<span class="no">no</span>'
     if value is None:
-        return '<span class="open">UNDETERMINED</span>'
+        return '<span class="open">undetermined</span>'
     if isinstance(value, list):
         return _e(", ".join(str(v) for v in value)) if value else "none"
+    if isinstance(value, dict):  # a decision for each member: {"C1": …}
+        parts = [f"{_e(k)}: {_value(v)}" for k, v in value.items()]
+        return "; ".join(parts) if parts else "none"
     return _e(value)
 
 
@@ -83,6 +86,10 @@ def explanation_html(explanation: Dict[str, Any], title: str = "") -> str:
         label = d.get("label") or d.get("decision", "")
         out.append(f"<tr><td>{_e(label)}</td><td>{_value(d.get('value'))}</td></tr>")
     out.append("</table>")
+    # What would settle an undetermined decision, in the words of the text explanation.
+    for d in explanation.get("decisions", []):
+        if d.get("missing"):
+            out.append(f'<div class="note">{_e(d.get("summary", ""))}</div>')
     for d in explanation.get("decisions", []):
         label = d.get("label") or d.get("decision", "")
         because = _reasons(d.get("because", []))
@@ -103,10 +110,11 @@ def explanation_html(explanation: Dict[str, Any], title: str = "") -> str:
             )
             for n in g.get("needs", []):
                 level = f" [{_e(n['level'])}]" if n.get("level") else ""
+                about = f' <span class="note">— about {_e(", ".join(n["about"]))}</span>' if n.get("about") else ""
                 same = n.get("source") == g.get("source")
                 source = f'<div class="note">source: {_e(n["source"])}</div>' if n.get("source") and not same else ""
                 out.append(
-                    f'<li><details><summary>{_mark(n.get("met"))} {_e(n.get("label", ""))}{level} '
+                    f'<li><details><summary>{_mark(n.get("met"))} {_e(n.get("label", ""))}{level}{about} '
                     f'<span class="note">({_e(n.get("need", ""))})</span>{_missing(n.get("missing", []))}</summary>'
                     f'{source}{_reasons(n.get("because", []))}</details></li>'
                 )
