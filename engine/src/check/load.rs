@@ -43,6 +43,69 @@ impl Loader for NoImports {
 }
 
 /// Parses `main` and everything it imports, depth first. Module 0 is the main file.
+/// `use types from "x.schema.json"`: reads the schema (it becomes one of the policy's files, in
+/// its content hash), reports what cannot be mapped at its place in the schema, and checks the
+/// declarations it maps to as a module of their own (see `super::schema`).
+#[allow(clippy::too_many_arguments)] // the same state `visit` threads through
+fn use_types(
+    importer: FileId,
+    importer_name: &str,
+    path: &ast::Text,
+    loader: &dyn Loader,
+    files: &mut Vec<SourceFile>,
+    findings: &mut Vec<Finding>,
+    modules: &mut Vec<(FileId, ast::Module)>,
+    chain: &mut Vec<String>,
+) {
+    let loc = Loc {
+        file: importer,
+        span: path.span,
+    };
+    let schema = match loader.load(importer_name, &path.value) {
+        Ok(s) => s,
+        Err(why) => {
+            let mut f = Finding::error(loc, format!("cannot read the schema \"{}\"", path.value))
+                .label(why.reason);
+            f.help = why.help;
+            findings.push(f);
+            return;
+        }
+    };
+    if files.iter().any(|f| f.name == schema.name) {
+        return; // already read, through another file
+    }
+    let schema_id = files.len() as FileId;
+    let mapped = super::schema::to_policy(&schema.text);
+    let name = format!("{} (record types)", schema.name);
+    files.push(schema);
+    let at = |span| Loc {
+        file: schema_id,
+        span,
+    };
+    match mapped {
+        Err(why) => {
+            let mut f = Finding::error(at(why.span), why.message);
+            f.help = why.help;
+            findings.push(f);
+        }
+        Ok((text, unmapped)) => {
+            for u in unmapped {
+                let mut f = Finding::error(at(u.span), u.message);
+                f.help = u.help;
+                findings.push(f);
+            }
+            visit(
+                SourceFile { name, text },
+                loader,
+                files,
+                findings,
+                modules,
+                chain,
+            );
+        }
+    }
+}
+
 pub(crate) fn load_all(
     main: SourceFile,
     loader: &dyn Loader,
@@ -86,6 +149,10 @@ fn visit(
     };
     chain.push(name.clone());
     for item in &module.items {
+        if let ast::Item::UseTypes(path) = item {
+            use_types(id, &name, path, loader, files, findings, modules, chain);
+            continue;
+        }
         let (ast::Item::Import(path) | ast::Item::TestsFor(path)) = item else {
             continue;
         };

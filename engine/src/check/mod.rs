@@ -7,6 +7,7 @@
 
 mod expr;
 mod load;
+mod schema;
 
 use crate::diagnostic::{did_you_mean, Finding, SourceFile};
 use crate::ir::*;
@@ -418,11 +419,8 @@ impl<'a> Checker<'a> {
                         self.declare_value(&f.name, file, Def::Extern(idx));
                     }
                     ast::Item::ExternLimits(l) => self.externs.limits.push((file, l.clone())),
-                    ast::Item::UseTypes(t) => {
-                        let loc = Loc { file, span: t.span };
-                        self.error(loc, "`use types from` a JSON Schema is not supported by this version of earlyhelp")
-                            .help = Some("declare the record with `record` and `enum`".into());
-                    }
+                    // Read and declared by `load` (see `schema`).
+                    ast::Item::UseTypes(_) => {}
                     ast::Item::Group(g) => {
                         let gi = self.program.groups.len() as u32;
                         self.declare_value(&g.id, file, Def::Group(gi));
