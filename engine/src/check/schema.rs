@@ -342,8 +342,7 @@ mod tests {
                     "role": {"type": "string", "enum": ["parent_carer", "child"]},
                     "tags": {"type": ["array", "null"], "items": {"type": "string"}}}}}}"##,
         )
-        .ok()
-        .expect("maps");
+        .unwrap_or_else(|u| panic!("{}", u.message));
         assert!(unmapped.is_empty());
         assert!(text.contains("record Family {\n    id: text required\n    on: date\n    income: money\n    members: list of Person\n}"), "{text}");
         assert!(
@@ -357,7 +356,9 @@ mod tests {
     /// required), with enums written as their values.
     fn shape(text: &str) -> std::collections::BTreeMap<String, Vec<(String, String, bool)>> {
         use earlyhelp_grammar::ast::{Item, TypeExpr};
-        let module = earlyhelp_grammar::parse(text).ok().expect("parses");
+        let Ok(module) = earlyhelp_grammar::parse(text) else {
+            panic!("does not parse")
+        };
         let mut enums = std::collections::HashMap::new();
         for item in &module.items {
             if let Item::Enum(e) = item {
@@ -400,8 +401,7 @@ mod tests {
     #[test]
     fn the_shipped_declarations_and_the_reference_schema_describe_the_same_record() {
         let (mapped, unmapped) = to_policy(&repo("policies/shared/family-record.schema.json"))
-            .ok()
-            .expect("maps");
+            .unwrap_or_else(|u| panic!("{}", u.message));
         assert!(
             unmapped.is_empty(),
             "{:?}",
@@ -457,7 +457,7 @@ mod tests {
     #[test]
     fn what_cannot_be_mapped_points_into_the_schema() {
         let schema = r#"{"title": "R", "properties": {"x": {"anyOf": [{"type": "string"}]}}}"#;
-        let (_, unmapped) = to_policy(schema).ok().expect("reads");
+        let (_, unmapped) = to_policy(schema).unwrap_or_else(|u| panic!("{}", u.message));
         assert_eq!(unmapped.len(), 1);
         assert_eq!(
             &schema[unmapped[0].span.start..unmapped[0].span.end],
