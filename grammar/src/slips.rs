@@ -162,7 +162,10 @@ pub(crate) fn at_error(source: &str, pos: usize, positives: &[Rule]) -> Option<S
     // `AND`, `OR`, `NOT`, `IN`, … in capitals: the words are lower case.
     for (w, w_start) in [(&word, pos), (&prev_word, prev_start)] {
         let lower = w.to_ascii_lowercase();
-        if *w != lower && KEYWORDS.contains(&lower.as_str()) {
+        if *w != lower
+            && (crate::parse::RESERVED.contains(&lower.as_str())
+                || QUANTIFIERS.contains(&lower.as_str()))
+        {
             return Some(slip(
                 w_start,
                 w_start + w.len(),
@@ -183,27 +186,8 @@ pub(crate) fn at_error(source: &str, pos: usize, positives: &[Rule]) -> Option<S
     None
 }
 
-/// The words of the language, in the case they are written.
-const KEYWORDS: [&str; 18] = [
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "where",
-    "otherwise",
-    "between",
-    "within",
-    "when",
-    "then",
-    "else",
-    "true",
-    "false",
-    "of",
-    "any",
-    "all",
-    "none",
-];
+/// The quantifier words, which are keywords but not reserved (see `parse::RESERVED`).
+const QUANTIFIERS: [&str; 3] = ["any", "all", "none"];
 
 /// Names and calls that parse but are another language's words: `True`, `None`, `null`, `IF(…)`.
 /// A name the file itself declares is left alone.
