@@ -47,6 +47,7 @@ impl PyDecision {
                     as_at: Some(self.decision.as_at()),
                     explain: true,
                     outside_in_force: self.decision.outside_in_force(),
+                    ..Options::default()
                 };
                 self.record
                     .evaluate(&self.policy, &options)
