@@ -160,6 +160,8 @@ fn agree(
     let mut compared = 0;
     let mut refused = 0;
     let mut disagreements = Vec::new();
+    // How many families disagree on each decision (or on refusing the record).
+    let mut by_decision = std::collections::BTreeMap::<&str, usize>::new();
     for (seed, index, missing, family) in families(extra) {
         {
             let text = family.to_string();
@@ -175,6 +177,7 @@ fn agree(
                         let same = engine.as_ref().map(Value::to_string)
                             == oracle.as_ref().map(Value::to_string);
                         if !same {
+                            *by_decision.entry(name).or_default() += 1;
                             let engine = engine.unwrap_or(Value::String("<no output>".into()));
                             let oracle = oracle.unwrap_or(Value::Null);
                             disagreements.push(format!(
@@ -186,21 +189,28 @@ fn agree(
                     }
                 }
                 (Err(_), Err(_)) => refused += 1,
-                (Ok(decision), Err(why)) => disagreements.push(format!(
+                (Ok(decision), Err(why)) => {
+                    *by_decision.entry("refusal").or_default() += 1;
+                    disagreements.push(format!(
                     "{here}: the oracle refuses ({why}) but the engine gives {}\n    record: {}",
                     Value::Object(decision.outputs().clone()),
                     family_summary(&family)
-                )),
-                (Err(e), Ok(expected)) => disagreements.push(format!(
+                    ))
+                }
+                (Err(e), Ok(expected)) => {
+                    *by_decision.entry("refusal").or_default() += 1;
+                    disagreements.push(format!(
                     "{here}: the engine refuses ({e}) but the oracle gives {expected}\n    record: {}",
                     family_summary(&family)
-                )),
+                    ))
+                }
             }
         }
     }
     assert!(
         disagreements.is_empty(),
-        "{}: {} disagreements over {compared} families ({refused} refused by both); the first:\n{}",
+        "{}: {} disagreements over {compared} families ({refused} refused by both), by decision \
+         {by_decision:?}; the first:\n{}",
         policy.name(),
         disagreements.len(),
         disagreements

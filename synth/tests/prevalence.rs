@@ -120,6 +120,24 @@ fn count(t: &mut Tally, f: &Value) {
                 e["early_years_place"] == true,
             );
         }
+        if let Some(period) = is_child(m)
+            .then(|| ymd(&m["date_of_birth"]))
+            .flatten()
+            .and_then(|dob| two_year_old_period(dob, today))
+        {
+            t.add(
+                "two-year-olds in scope: second birthday in January to March",
+                period == 0,
+            );
+            t.add(
+                "two-year-olds in scope: second birthday in April to August",
+                period == 1,
+            );
+            t.add(
+                "two-year-olds in scope: second birthday in September to December",
+                period == 2,
+            );
+        }
         if is_child(m) && a < 18 {
             t.add("children: aged 2", a == 2);
             t.add("children: looked after", m["looked_after"] == true);
@@ -200,6 +218,25 @@ fn count(t: &mut Tally, f: &Value) {
         t.add(h, hs.contains(h));
     }
     t.add("eligible", eligible(f));
+}
+
+/// For a child in scope for a two-year-old place on `today` (from the second birthday to the end
+/// of the funding period of the third: `spec/two-year-olds.md`), the funding period of the
+/// second birthday: 0 January–March, 1 April–August, 2 September–December.
+fn two_year_old_period(dob: Ymd, today: Ymd) -> Option<u8> {
+    let period = |m: u32| match m {
+        1..=3 => 0u8,
+        4..=8 => 1,
+        _ => 2,
+    };
+    let second = add_years(dob, 2);
+    let third = add_years(dob, 3);
+    let end = match period(third.1) {
+        0 => (third.0, 3, 31),
+        1 => (third.0, 8, 31),
+        _ => (third.0, 12, 31),
+    };
+    (second <= today && today <= end).then(|| period(second.1))
 }
 
 trait NextDay {
@@ -327,7 +364,16 @@ fn prevalence_is_near_the_public_figures() {
         0.005,
         0.2,
     );
-    // A fair test of the two-year-old offer, and of the programme period.
+    // A fair test of the two-year-old offer: children of every funding period, and of the
+    // programme period.
+    for period in [
+        "January to March",
+        "April to August",
+        "September to December",
+    ] {
+        let label = format!("two-year-olds in scope: second birthday in {period}");
+        assert_band(&t, &label, 0.15, 0.6);
+    }
     assert_band(&t, "families: a child aged 1 to 4", 0.25, 0.6);
     assert_band(
         &t,
