@@ -42,9 +42,19 @@ def attendance() -> earlyhelp.Policy:
 
 @pytest.fixture(scope="session")
 def families_path(tmp_path_factory) -> Path:
-    """2,000 synthetic families (seed 11) as JSON Lines."""
-    path = tmp_path_factory.mktemp("families") / "families.jsonl"
-    earlyhelp.synth(2000, seed=11, path=path)
+    """2,000 synthetic families (seed 11) as JSON Lines, all assessed while Supporting Families is
+    in force (2022-10-03 to 2025-03-31): the generator also writes families outside it, which the
+    policy refuses and which tests/test_calendar_and_members.py covers."""
+    import json
+
+    folder = tmp_path_factory.mktemp("families")
+    every = folder / "every.jsonl"
+    earlyhelp.synth(2600, seed=11, path=every)
+    with open(every, encoding="utf-8") as f:
+        lines = [line for line in f if "2022-10-03" <= json.loads(line)["assessment_date"] <= "2025-03-31"]
+    assert len(lines) >= 2000
+    path = folder / "families.jsonl"
+    path.write_text("".join(lines[:2000]), encoding="utf-8")
     return path
 
 
