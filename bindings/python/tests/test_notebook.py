@@ -28,7 +28,7 @@ def test_the_notebook_runs_top_to_bottom():
     client.execute()  # raises CellExecutionError, with the cell and traceback, if a cell fails
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    assert "50,000 families evaluated" in text
+    assert "of 50,000 families assessed while the programme is in force, evaluated" in text
     assert "Eligible for Supporting Families: yes." in text
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2, "the charts are drawn"
