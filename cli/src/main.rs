@@ -136,10 +136,7 @@ fn explain(
             return ExitCode::from(2);
         }
     };
-    let options = earlyhelp::Options {
-        as_at,
-        explain: true,
-    };
+    let options = earlyhelp::Options::default().as_at(as_at).explain(true);
     match policy.evaluate_json(&text, &options) {
         Ok(d) => {
             let explanation = d.explanation();

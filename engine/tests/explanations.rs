@@ -27,10 +27,7 @@ fn base_family() -> Value {
 }
 
 fn explain(policy: &Policy, record: &Value) -> (String, Value) {
-    let options = Options {
-        explain: true,
-        ..Options::default()
-    };
+    let options = Options::default().explain(true);
     let decision = policy.evaluate_with(record, &options).expect("evaluates");
     let explanation = decision.explanation().expect("asked for");
     (explanation.to_text(), explanation.to_json())

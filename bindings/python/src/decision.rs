@@ -43,10 +43,9 @@ impl PyDecision {
         }
         let result = py.detach(|| {
             self.explained.get_or_init(|| {
-                let options = Options {
-                    as_at: Some(self.decision.as_at()),
-                    explain: true,
-                };
+                let options = Options::default()
+                    .as_at(Some(self.decision.as_at()))
+                    .explain(true);
                 self.record
                     .evaluate(&self.policy, &options)
                     .map_err(|e| e.to_string())

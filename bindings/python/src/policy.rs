@@ -80,12 +80,10 @@ pub(crate) fn one_record(record: &Bound<'_, PyAny>) -> PyResult<Result<OneRecord
         return Ok(match s.to_cow() {
             Ok(text) => Ok(OneRecord(text.into_owned())),
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyUnicodeError>(record.py()) => {
-                Err(RecordError {
-                    id: None,
-                    path: None,
-                    message: "the record is not valid Unicode text (it holds a lone surrogate)"
-                        .into(),
-                })
+                Err(RecordError::new(
+                    None,
+                    "the record is not valid Unicode text (it holds a lone surrogate)".into(),
+                ))
             }
             Err(e) => return Err(e),
         });
@@ -94,24 +92,23 @@ pub(crate) fn one_record(record: &Bound<'_, PyAny>) -> PyResult<Result<OneRecord
         let bytes: Vec<u8> = record.extract()?;
         return Ok(match String::from_utf8(bytes) {
             Ok(text) => Ok(OneRecord(text)),
-            Err(e) => Err(RecordError {
-                id: None,
-                path: None,
-                message: format!(
+            Err(e) => Err(RecordError::new(
+                None,
+                format!(
                     "the record is not UTF-8 text (byte {})",
                     e.utf8_error().valid_up_to()
                 ),
-            }),
+            )),
         });
     }
     if record.cast::<PyDict>().is_ok() || record.cast::<PyMapping>().is_ok() {
         return match convert::to_json_text(record, false) {
             Ok(text) => Ok(Ok(OneRecord(text))),
-            Err(Failure::Record(e)) => Ok(Err(RecordError {
-                id: batch::record_id(record),
-                path: (!e.path.is_empty()).then(|| e.path.clone()),
-                message: e.message,
-            })),
+            Err(Failure::Record(e)) => Ok(Err(RecordError::new(
+                (!e.path.is_empty()).then(|| e.path.clone()),
+                e.message,
+            )
+            .with_id(batch::record_id(record)))),
             Err(Failure::Python(e)) => Err(e),
         };
     }
@@ -197,7 +194,7 @@ impl PyPolicy {
         let class = py_type(py, "DecisionInfo")?;
         let list = PyList::empty(py);
         for d in self.inner.decisions() {
-            list.append(class.call1((d.name, d.label, d.ty, d.values))?)?;
+            list.append(class.call1((d.name, d.label, d.ty.to_string(), d.values))?)?;
         }
         Ok(list)
     }
@@ -227,10 +224,9 @@ impl PyPolicy {
         as_at: Option<&Bound<'_, PyAny>>,
         explain: bool,
     ) -> PyResult<PyDecision> {
-        let options = Options {
-            as_at: parse_as_at(as_at)?,
-            explain,
-        };
+        let options = Options::default()
+            .as_at(parse_as_at(as_at)?)
+            .explain(explain);
         let record = match one_record(record)? {
             Ok(r) => r,
             Err(e) => return Err(record_error(py, &e)),
@@ -251,8 +247,8 @@ impl PyPolicy {
     /// ``records`` is a list (or any iterable) of dicts or JSON texts, a pandas DataFrame (one
     /// record per row; nested values in its cells), a pyarrow Table, or the path (``str`` or
     /// ``os.PathLike``) of a JSON Lines file. With ``explain=True`` an ``explanation`` column holds
-    /// each record's explanation as nested dicts. ``jobs`` is how many threads evaluate (default:
-    /// one per core), like ``earlyhelp eval --jobs``.
+    /// each record's explanation as nested dicts. ``jobs`` is how many threads evaluate (``None`` or
+    /// 0: one per core), like ``earlyhelp eval --jobs``.
     #[pyo3(signature = (records, as_at = None, explain = false, jobs = None))]
     fn evaluate_many<'py>(
         slf: &Bound<'py, Self>,
@@ -267,7 +263,7 @@ impl PyPolicy {
             .call1((slf, records, as_at, explain, jobs))
     }
 
-    /// The columns of ``evaluate_many`` for records read from a JSON Lines file (internal).
+    /// The columns of ``evaluate_many`` for records read from a file (internal).
     #[pyo3(signature = (path, as_at = None, explain = false, jobs = None))]
     fn _columns_from_path<'py>(
         &self,
@@ -277,12 +273,11 @@ impl PyPolicy {
         explain: bool,
         jobs: Option<usize>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let options = Options {
-            as_at: parse_as_at(as_at)?,
-            explain,
-        };
-        let pool = batch::pool(jobs)?;
-        batch::columns_from_path(py, &self.inner, &path, &options, pool.as_ref())
+        let options = Options::default()
+            .as_at(parse_as_at(as_at)?)
+            .explain(explain);
+        let jobs = batch::jobs(jobs)?;
+        batch::columns(py, &self.inner, batch::Records::Path(path), options, jobs)
     }
 
     /// The columns of ``evaluate_many`` for an iterable of records (internal). ``na_is_null``
@@ -297,19 +292,12 @@ impl PyPolicy {
         na_is_null: bool,
         jobs: Option<usize>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let options = Options {
-            as_at: parse_as_at(as_at)?,
-            explain,
-        };
-        let pool = batch::pool(jobs)?;
-        batch::columns_from_records(
-            py,
-            &self.inner,
-            records,
-            &options,
-            na_is_null,
-            pool.as_ref(),
-        )
+        let options = Options::default()
+            .as_at(parse_as_at(as_at)?)
+            .explain(explain);
+        let jobs = batch::jobs(jobs)?;
+        let records = batch::Records::Python(records.clone(), na_is_null);
+        batch::columns(py, &self.inner, records, options, jobs)
     }
 
     /// Runs the policy's ``test`` blocks (those in the file and, for a ``….tests.policy`` file,

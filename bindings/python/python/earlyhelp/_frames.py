@@ -142,13 +142,14 @@ def evaluate_many(
 
 
 def _jobs(jobs: Any) -> Optional[int]:
-    """Checks the ``jobs`` argument: ``None`` (one thread per core) or a whole number >= 1."""
+    """Checks the ``jobs`` argument: ``None`` or 0 (one thread per core, as ``earlyhelp eval
+    --jobs 0`` and the engine's ``Batch::jobs(0)``) or a whole number of threads."""
     if jobs is None:
         return None
     if isinstance(jobs, bool) or not isinstance(jobs, int):
         raise TypeError(f"jobs must be a whole number or None, not {type(jobs).__name__}")
-    if jobs < 1:
-        raise ValueError("jobs must be at least 1 (or None for one thread per core)")
+    if jobs < 0:
+        raise ValueError("jobs must be 0 or more (0 or None: one thread per core)")
     return jobs
 
 
