@@ -59,6 +59,11 @@ struct PyRecords {
 }
 
 impl Source for PyRecords {
+    /// Converting Python objects is work of its own: it overlaps evaluation even with `jobs=1`.
+    fn costly(&self) -> bool {
+        true
+    }
+
     fn next_chunk(&mut self, chunk: &mut Vec<Input>) -> io::Result<()> {
         Python::attach(|py| {
             let mut iter = self.iter.bind(py).clone();

@@ -120,7 +120,8 @@ impl<'p> Batch<'p> {
 
     /// How many threads evaluate: `0` (the default) means one per core — the pool the caller runs
     /// in, else rayon's global pool; `n` a pool of `n` threads for this batch. Reading runs on
-    /// one more thread, so it overlaps evaluation. The rows never depend on it.
+    /// one more thread, so it overlaps evaluation — except with one thread, where it runs in turn
+    /// unless the source is [`costly`](Source::costly). The rows never depend on it.
     pub fn jobs(mut self, jobs: usize) -> Self {
         self.jobs = jobs;
         self
@@ -137,7 +138,8 @@ impl<'p> Batch<'p> {
         let pool = self.pool()?;
         let mut summary = Summary::default();
         writer.begin(out)?;
-        drive(source, |chunk| {
+        let serial = self.serial(source);
+        drive(source, serial, |chunk| {
             let rows = on(pool.as_ref(), || {
                 chunk
                     .into_par_iter()
@@ -163,7 +165,8 @@ impl<'p> Batch<'p> {
         mut each: impl FnMut(Vec<Row>) -> io::Result<()>,
     ) -> io::Result<()> {
         let pool = self.pool()?;
-        drive(source, |chunk| {
+        let serial = self.serial(source);
+        drive(source, serial, |chunk| {
             let rows = on(pool.as_ref(), || {
                 chunk
                     .into_par_iter()
@@ -191,7 +194,8 @@ impl<'p> Batch<'p> {
         let mut options = self.options.clone();
         options.explain = true;
         let mut impact = Impact::default();
-        drive(source, |chunk| {
+        let serial = self.serial(source);
+        drive(source, serial, |chunk| {
             let part = on(pool.as_ref(), || {
                 chunk
                     .par_iter()
@@ -210,6 +214,17 @@ impl<'p> Batch<'p> {
             Ok(())
         })?;
         Ok(impact.finish())
+    }
+
+    /// Whether to read in turn with evaluating: with one thread, a reader thread on the same
+    /// core only adds switching — unless reading is costly work of its own
+    /// ([`Source::costly`]).
+    fn serial(&self, source: &dyn Source) -> bool {
+        let threads = match self.jobs {
+            0 => rayon::current_num_threads(),
+            n => n,
+        };
+        threads == 1 && !source.costly()
     }
 
     fn pool(&self) -> io::Result<Option<rayon::ThreadPool>> {
@@ -240,14 +255,26 @@ fn on<R: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -
 }
 
 /// Reads chunks from `source` on a thread of its own while `step` handles the previous one on
-/// this thread. One chunk waits in the hand-over at most: memory stays flat. If `step` fails the
-/// reader stops at its next chunk; if reading fails, the chunks read before are still handled.
+/// this thread — or, when `serial`, both in turn on this thread. The hand-over holds nothing (a rendezvous), so two chunks are alive at most — the
+/// one read and the one handled — and memory stays flat. If `step` fails the reader stops at its
+/// next chunk; if reading fails, the chunks read before are still handled.
 fn drive(
     source: &mut dyn Source,
+    serial: bool,
     mut step: impl FnMut(Vec<Input>) -> io::Result<()>,
 ) -> io::Result<()> {
+    if serial {
+        loop {
+            let mut chunk = Vec::new();
+            source.next_chunk(&mut chunk)?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            step(chunk)?;
+        }
+    }
     std::thread::scope(|scope| {
-        let (chunks, next) = std::sync::mpsc::sync_channel::<Vec<Input>>(1);
+        let (chunks, next) = std::sync::mpsc::sync_channel::<Vec<Input>>(0);
         let reading = scope.spawn(move || -> io::Result<()> {
             loop {
                 let mut chunk = Vec::new();

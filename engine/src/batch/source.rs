@@ -72,6 +72,13 @@ pub trait Source: Send {
     /// Appends the next records to `chunk` (empty on entry). Leaving it empty ends the batch. An
     /// `Err` stops the batch: keep it for failures of the source itself, not of one record.
     fn next_chunk(&mut self, chunk: &mut Vec<Input>) -> io::Result<()>;
+
+    /// Whether reading is work worth a core of its own even when one thread evaluates
+    /// (converting objects of another language, say). Reading bytes is not: with one thread, it
+    /// runs in turn with evaluating.
+    fn costly(&self) -> bool {
+        false
+    }
 }
 
 /// JSON Lines from any reader — or, when the first line opens a document that does not close on
