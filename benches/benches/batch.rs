@@ -3,7 +3,8 @@
 //! text; each iteration evaluates all of them from their text and collects the decisions in input
 //! order, on one core (a plain loop) and on all cores (rayon over the lines, collected into a
 //! `Vec`, which keeps the order). For each shipped policy, and for the native Supporting Families
-//! implementation (a typed native reader: the speed limit).
+//! implementation (a typed native reader: the speed limit). For Supporting Families, also the
+//! whole batch pipeline (`earlyhelp::batch`: read, evaluate, write JSON Lines rows in order).
 //!
 //! The allocator is mimalloc, as in the `earlyhelp` CLI, which is what runs batches.
 //!
@@ -14,6 +15,7 @@ mod common;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
+use earlyhelp::batch::{Batch, JsonLines, JsonlWriter};
 use earlyhelp_benches::native;
 use rayon::prelude::*;
 
@@ -68,6 +70,20 @@ fn main() {
             })
         });
         if name == "supporting-families" {
+            // The whole pipeline of `earlyhelp eval` and `evaluate_many(path)`, without the file:
+            // lines read from the text, evaluated in chunks on all cores, rows written in order as
+            // JSON Lines (to nowhere).
+            group.bench_function("pipeline/all-cores", |b| {
+                b.iter(|| {
+                    Batch::new(&policy)
+                        .write(
+                            &mut JsonLines::new(text.as_bytes()),
+                            &mut JsonlWriter::new(),
+                            &mut std::io::sink(),
+                        )
+                        .expect("writes to nowhere")
+                })
+            });
             group.bench_function("native/1-core", |b| {
                 b.iter(|| {
                     lines

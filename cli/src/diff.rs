@@ -1,9 +1,9 @@
 //! `earlyhelp diff OLD NEW --records FILE`: the impact of a policy change over a population.
+//! Reading and folding are the engine's (`Batch::compare`); this file only presents the impact.
 
+use earlyhelp::batch::{Batch, JsonLines};
 use earlyhelp::{Impact, Options};
-use rayon::prelude::*;
 use serde_json::Value as Json;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +20,8 @@ pub(crate) struct Args {
     old: PathBuf,
     /// The policy as proposed.
     new: PathBuf,
-    /// Records, as JSON Lines.
+    /// Records, read as `eval` reads them: JSON Lines, a JSON array or one record, or `-` for
+    /// standard input.
     #[arg(long)]
     records: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -30,46 +31,26 @@ pub(crate) struct Args {
     as_at: Option<earlyhelp::NaiveDate>,
 }
 
-const CHUNK: usize = 8192;
-
 pub(crate) fn run(args: &Args) -> ExitCode {
     let (Some(old), Some(new)) = (crate::load(&args.old), crate::load(&args.new)) else {
         return ExitCode::from(2);
     };
-    let file = match std::fs::File::open(&args.records) {
-        Ok(f) => f,
+    let Some((input, progress)) = crate::eval::open(&args.records) else {
+        return ExitCode::from(2);
+    };
+    let compared = Batch::new(&old)
+        .options(Options::default().as_at(args.as_at))
+        .compare(&new, &mut JsonLines::new(input));
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let impact = match compared {
+        Ok(impact) => impact,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.records.display());
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let options = Options {
-        as_at: args.as_at,
-        explain: true,
-        ..Options::default()
-    };
-    let mut impact = Impact::default();
-    let mut lines = BufReader::new(file).lines();
-    loop {
-        let chunk: Vec<String> = lines.by_ref().take(CHUNK).map_while(Result::ok).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let part = chunk
-            .par_iter()
-            .fold(Impact::default, |mut acc, line| {
-                acc.add(
-                    &old.evaluate_json(line, &options),
-                    &new.evaluate_json(line, &options),
-                );
-                acc
-            })
-            .collect::<Vec<Impact>>();
-        for p in part {
-            impact.merge(p);
-        }
-    }
-    let impact = impact.finish();
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&impact.to_json()).unwrap_or_default(),
         Format::Markdown => markdown(&impact, args),
@@ -79,18 +60,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn shown(json_text: &str) -> String {
-    match serde_json::from_str::<Json>(json_text) {
-        Ok(Json::Null) => "undetermined".into(),
-        Ok(Json::Array(items)) if items.is_empty() => "[]".into(),
-        Ok(Json::Array(items)) => items
+/// A decision value as a person reads it in a report.
+fn shown(value: &Json) -> String {
+    match value {
+        Json::Null => "undetermined".into(),
+        Json::Array(items) if items.is_empty() => "[]".into(),
+        Json::Array(items) => items
             .iter()
             .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
             .collect::<Vec<_>>()
             .join(", "),
-        Ok(Json::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => json_text.to_string(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

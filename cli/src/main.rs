@@ -149,12 +149,10 @@ fn explain(
             return ExitCode::from(2);
         }
     };
-    let options = earlyhelp::Options {
-        as_at,
-        explain: true,
-        internal,
-        ..Default::default()
-    };
+    let options = earlyhelp::Options::default()
+        .as_at(as_at)
+        .explain(true)
+        .internal(internal);
     match policy.evaluate_json(&text, &options) {
         Ok(d) => {
             let explanation = d.explanation();

@@ -3,13 +3,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let policy = earlyhelp::Policy::from_file(&args[1])?;
     let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&args[2])?)?;
-    let d = policy.evaluate_with(
-        &record,
-        &earlyhelp::Options {
-            explain: true,
-            ..Default::default()
-        },
-    )?;
+    let d = policy.evaluate_with(&record, &earlyhelp::Options::default().explain(true))?;
     println!(
         "{}",
         d.explanation().map(|e| e.to_text()).unwrap_or_default()

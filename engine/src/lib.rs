@@ -7,7 +7,8 @@
 //! English, because a practitioner, not the machine, makes the final decision.
 //!
 //! The pipeline, one module per stage: `grammar` crate (parse) → [`check`](crate) (names, types)
-//! → `lower` (constants folded) → `eval` (three-valued evaluation) → `explain`.
+//! → `lower` (constants folded) → `eval` (three-valued evaluation) → `explain`. Many records at
+//! once, in order and on all cores: [`batch`].
 //!
 //! ```
 //! use earlyhelp::{Options, Policy};
@@ -31,7 +32,7 @@
 //! assert_eq!(decision.missing(), ["attendance_pct"]);
 //!
 //! // Ask for an explanation when a person will read it.
-//! let options = Options { explain: true, ..Options::default() };
+//! let options = Options::default().explain(true);
 //! let decision = policy.evaluate_with(&json!({"id": "C3", "attendance_pct": 84.5}), &options)?;
 //! let text = decision.explanation().map(|e| e.to_text()).unwrap_or_default();
 //! assert!(text.contains("Attends less than 90% of sessions: YES"));
@@ -42,12 +43,12 @@
 #![warn(missing_docs)]
 
 mod builtins;
+pub mod batch;
 mod check;
 mod depth;
 mod diagnostic;
 mod eval;
 mod explain;
-mod impact;
 mod ir;
 mod lower;
 mod policy;
@@ -56,9 +57,9 @@ mod testing;
 mod value;
 
 pub use builtins::{Builtin, BUILTINS};
+pub use batch::{DecisionImpact, Impact, Transition};
 pub use chrono::NaiveDate;
 pub use diagnostic::{Diagnostic, LoadError, Severity};
 pub use explain::Explanation;
-pub use impact::{DecisionImpact, Impact, Transition};
-pub use policy::{Decision, DecisionInfo, Options, Policy, RecordError};
+pub use policy::{Decision, DecisionInfo, DecisionType, Options, Policy, RecordError};
 pub use testing::{Coverage, CoverageItem, TestReport, TestResult};

@@ -30,8 +30,9 @@ struct Inner {
     pub(crate) tests: Vec<TestCase>,
 }
 
-/// How to evaluate a record.
+/// How to evaluate a record: `Options::default()`, then the builder methods (or set the fields).
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// The date the policy is applied at: picks the dated param values in force. When `None`,
     /// the policy's own `as_at` (e.g. the record's assessment date) is used, else today's date.
@@ -45,16 +46,39 @@ pub struct Options {
     pub internal: bool,
 }
 
+impl Options {
+    /// Applies the policy as at this date (`None`: its default).
+    pub fn as_at(mut self, as_at: Option<NaiveDate>) -> Self {
+        self.as_at = as_at;
+        self
+    }
+    /// Records an explanation of every decision, or not.
+    pub fn explain(mut self, explain: bool) -> Self {
+        self.explain = explain;
+        self
+    }
+    /// Evaluates records whose as-at date lies outside the policy's `in_force` window, or not.
+    pub fn outside_in_force(mut self, outside: bool) -> Self {
+        self.outside_in_force = outside;
+        self
+    }
+    /// Outputs and explains the policy's `internal` decisions too, or not.
+    pub fn internal(mut self, internal: bool) -> Self {
+        self.internal = internal;
+        self
+    }
+}
+
 /// A decision's name and the type of value it gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecisionInfo {
     /// The decision's name, as written after `decision`.
     pub name: String,
     /// Its plain-English label.
     pub label: Option<String>,
-    /// `bool`, `number`, `percent`, `money`, `text`, `date`, `duration`, an enum or scale name,
-    /// or `list of …`.
-    pub ty: String,
+    /// The type of value it gives; shown as the language writes it (`yes/no`, `list of need`).
+    pub ty: DecisionType,
     /// The values it can take, for yes/no, enum and level decisions (lowest level first); empty
     /// otherwise.
     pub values: Vec<String>,
@@ -63,9 +87,86 @@ pub struct DecisionInfo {
     pub per_member: bool,
 }
 
+/// The type of value a decision gives. Its `Display` is the language's own spelling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecisionType {
+    /// `yes/no`: true, false or undetermined.
+    YesNo,
+    /// `number`.
+    Number,
+    /// `percent`.
+    Percent,
+    /// `money`.
+    Money,
+    /// `text`.
+    Text,
+    /// `date`.
+    Date,
+    /// `duration`.
+    Duration,
+    /// One value of the named enum.
+    Enum(String),
+    /// One level of the named scale.
+    Level(String),
+    /// A record of the named type.
+    Record(String),
+    /// A group.
+    Group,
+    /// A need.
+    Need,
+    /// A list of values of one type.
+    List(Box<DecisionType>),
+}
+
+impl DecisionType {
+    fn of(ty: &Type, p: &Program) -> DecisionType {
+        let name = |names: Option<&String>| names.cloned().unwrap_or_default();
+        match ty {
+            Type::Bool => DecisionType::YesNo,
+            Type::Number => DecisionType::Number,
+            Type::Percent => DecisionType::Percent,
+            Type::Money => DecisionType::Money,
+            // A checked program has no erroneous type; text is the harmless answer.
+            Type::Text | Type::Error => DecisionType::Text,
+            Type::Date => DecisionType::Date,
+            Type::Duration => DecisionType::Duration,
+            Type::Enum(i) => DecisionType::Enum(name(p.enums.get(*i as usize).map(|e| &e.name))),
+            Type::Level(i) => DecisionType::Level(name(p.scales.get(*i as usize).map(|s| &s.name))),
+            Type::Record(i) => {
+                DecisionType::Record(name(p.records.get(*i as usize).map(|r| &r.name)))
+            }
+            Type::Group => DecisionType::Group,
+            Type::Need => DecisionType::Need,
+            Type::List(t) => DecisionType::List(Box::new(DecisionType::of(t, p))),
+        }
+    }
+}
+
+impl fmt::Display for DecisionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecisionType::YesNo => f.write_str("yes/no"),
+            DecisionType::Number => f.write_str("number"),
+            DecisionType::Percent => f.write_str("percent"),
+            DecisionType::Money => f.write_str("money"),
+            DecisionType::Text => f.write_str("text"),
+            DecisionType::Date => f.write_str("date"),
+            DecisionType::Duration => f.write_str("duration"),
+            DecisionType::Enum(n) | DecisionType::Level(n) | DecisionType::Record(n) => {
+                f.write_str(n)
+            }
+            DecisionType::Group => f.write_str("group"),
+            DecisionType::Need => f.write_str("need"),
+            DecisionType::List(t) => write!(f, "list of {t}"),
+        }
+    }
+}
+
 /// A record that could not be evaluated: not an object, a field of the wrong type, a required
 /// field missing. Names the path and the JSON type found, never the record's content.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordError {
     /// The record's `id`, when it has one.
     pub id: Option<String>,
@@ -76,12 +177,18 @@ pub struct RecordError {
 }
 
 impl RecordError {
-    pub(crate) fn new(path: Option<String>, message: String) -> RecordError {
+    /// An error at `path` (or about the whole record), without the record's id.
+    pub fn new(path: Option<String>, message: String) -> RecordError {
         RecordError {
             id: None,
             path,
             message,
         }
+    }
+    /// The same error, naming the record by its `id`.
+    pub fn with_id(mut self, id: Option<String>) -> RecordError {
+        self.id = id;
+        self
     }
 }
 
@@ -398,18 +505,13 @@ impl Policy {
     /// The decisions the policy gives, in order.
     pub fn decisions(&self) -> Vec<DecisionInfo> {
         let p = &self.inner.program;
-        let names = crate::ir::TypeNames {
-            enums: &p.enums,
-            records: &p.records,
-            scales: &p.scales,
-        };
         p.decisions
             .iter()
             .filter(|d| !d.internal)
             .map(|d| DecisionInfo {
                 name: d.name.clone(),
                 label: d.label.clone(),
-                ty: crate::ir::Shown(&d.value.ty, &names).to_string(),
+                ty: DecisionType::of(&d.value.ty, p),
                 values: match &d.value.ty {
                     Type::Bool => vec!["true".into(), "false".into()],
                     Type::Enum(e) => p.enums.get(*e as usize).map_or_else(Vec::new, |x| {

@@ -29,10 +29,7 @@ fn base_family() -> Value {
 
 /// The practitioner's text, the trace and the JSON of one explained record.
 fn explain3(policy: &Policy, record: &Value) -> (String, String, Value) {
-    let options = Options {
-        explain: true,
-        ..Options::default()
-    };
+    let options = Options::default().explain(true);
     let decision = policy.evaluate_with(record, &options).expect("evaluates");
     let explanation = decision.explanation().expect("asked for");
     (

@@ -89,10 +89,7 @@ fn check(bytes: &[u8]) -> Result<(), String> {
         Ok(policy) => {
             let _ = policy.decisions();
             for explain in [false, true] {
-                let options = Options {
-                    explain,
-                    ..Options::default()
-                };
+                let options = Options::default().explain(explain);
                 if let Err(e) = policy.evaluate_json("{}", &options) {
                     if e.message.contains("internal error") {
                         return Err(format!("evaluating {{}} (explain: {explain}): {e}"));
@@ -171,10 +168,7 @@ fn evaluate(bytes: &[u8]) -> Result<(), String> {
     let json = serde_json::from_slice::<serde_json::Value>(bytes).ok();
     for (name, policy) in shipped_policies() {
         for explain in [false, true] {
-            let options = Options {
-                explain,
-                ..Options::default()
-            };
+            let options = Options::default().explain(explain);
             if let Some(text) = text {
                 sensible(policy.evaluate_json(text, &options))
                     .map_err(|e| format!("{name}, evaluate_json, explain {explain}: {e}"))?;

@@ -376,10 +376,7 @@ fn the_deepest_policy_allowed_evaluates_on_a_small_stack() {
         let out = std::thread::Builder::new()
             .stack_size(stack)
             .spawn(move || {
-                let options = Options {
-                    explain,
-                    ..Options::default()
-                };
+                let options = Options::default().explain(explain);
                 p.evaluate_json(r#"{"id":"R","n":2}"#, &options)
                     .map(|d| d.output("d").cloned())
                     .map_err(|e| e.to_string())

@@ -229,7 +229,7 @@ proptest! {
     #[test]
     fn earlier_records_leave_nothing_behind(family in incomplete_family(), before in incomplete_family()) {
         let policy = supporting_families();
-        let explained = earlyhelp::Options { explain: true, ..Default::default() };
+        let explained = earlyhelp::Options::default().explain(true);
         let decide = move |record: &Value, options: &earlyhelp::Options| {
             policy.evaluate_with(record, options).expect("evaluates").to_json().to_string()
         };

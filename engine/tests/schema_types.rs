@@ -51,10 +51,7 @@ fn a_policy_with_record_types_from_the_schema_decides_as_the_shipped_one() {
     let mut records = Vec::new();
     examples(&repo().join("policies"), &mut records);
     assert!(records.len() > 1000, "{} example records", records.len());
-    let options = Options {
-        outside_in_force: true,
-        ..Options::default()
-    };
+    let options = Options::default().outside_in_force(true);
     let mut compared = 0;
     for policy in [
         "supporting-families/supporting-families.policy",

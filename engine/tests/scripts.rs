@@ -696,10 +696,7 @@ fn explanations_show_the_call_and_its_result() {
             .expect("example"),
     )
     .expect("json");
-    let options = Options {
-        explain: true,
-        ..Options::default()
-    };
+    let options = Options::default().explain(true);
     let d = p.evaluate_with(&record, &options).expect("evaluates");
     let text = d.explanation().map(|e| e.to_trace()).unwrap_or_default();
     assert!(

@@ -16,10 +16,7 @@ fuzz_target!(|data: &[u8]| {
                 let _ = d.to_string();
             }
             for explain in [false, true] {
-                let options = Options {
-                    explain,
-                    ..Options::default()
-                };
+                let options = Options::default().explain(explain);
                 if let Err(e) = policy.evaluate_json("{}", &options) {
                     assert!(
                         !e.message.contains("internal error"),

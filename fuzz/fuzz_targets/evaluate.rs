@@ -51,10 +51,7 @@ fuzz_target!(|data: &[u8]| {
     let json = serde_json::from_slice::<serde_json::Value>(data).ok();
     for policy in policies {
         for explain in [false, true] {
-            let options = Options {
-                explain,
-                ..Options::default()
-            };
+            let options = Options::default().explain(explain);
             if let Some(text) = text {
                 check(policy.evaluate_json(text, &options));
             }

@@ -63,10 +63,7 @@ pub fn jsonl(families: u64) -> String {
 /// The evaluation options a case system uses: the policy's own as-at date (the family's
 /// assessment date), with or without an explanation.
 pub fn options(explain: bool) -> Options {
-    Options {
-        explain,
-        ..Options::default()
-    }
+    Options::default().explain(explain)
 }
 
 /// The engine's Supporting Families outputs in the native implementation's terms.

@@ -43,12 +43,10 @@ impl PyDecision {
         }
         let result = py.detach(|| {
             self.explained.get_or_init(|| {
-                let options = Options {
-                    as_at: Some(self.decision.as_at()),
-                    explain: true,
-                    outside_in_force: self.decision.outside_in_force(),
-                    ..Options::default()
-                };
+                let options = Options::default()
+                    .as_at(Some(self.decision.as_at()))
+                    .explain(true)
+                    .outside_in_force(self.decision.outside_in_force());
                 self.record
                     .evaluate(&self.policy, &options)
                     .map_err(|e| e.to_string())

@@ -80,12 +80,10 @@ pub(crate) fn one_record(record: &Bound<'_, PyAny>) -> PyResult<Result<OneRecord
         return Ok(match s.to_cow() {
             Ok(text) => Ok(OneRecord(text.into_owned())),
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyUnicodeError>(record.py()) => {
-                Err(RecordError {
-                    id: None,
-                    path: None,
-                    message: "the record is not valid Unicode text (it holds a lone surrogate)"
-                        .into(),
-                })
+                Err(RecordError::new(
+                    None,
+                    "the record is not valid Unicode text (it holds a lone surrogate)".into(),
+                ))
             }
             Err(e) => return Err(e),
         });
@@ -94,24 +92,23 @@ pub(crate) fn one_record(record: &Bound<'_, PyAny>) -> PyResult<Result<OneRecord
         let bytes: Vec<u8> = record.extract()?;
         return Ok(match String::from_utf8(bytes) {
             Ok(text) => Ok(OneRecord(text)),
-            Err(e) => Err(RecordError {
-                id: None,
-                path: None,
-                message: format!(
+            Err(e) => Err(RecordError::new(
+                None,
+                format!(
                     "the record is not UTF-8 text (byte {})",
                     e.utf8_error().valid_up_to()
                 ),
-            }),
+            )),
         });
     }
     if record.cast::<PyDict>().is_ok() || record.cast::<PyMapping>().is_ok() {
         return match convert::to_json_text(record, false) {
             Ok(text) => Ok(Ok(OneRecord(text))),
-            Err(Failure::Record(e)) => Ok(Err(RecordError {
-                id: batch::record_id(record),
-                path: (!e.path.is_empty()).then(|| e.path.clone()),
-                message: e.message,
-            })),
+            Err(Failure::Record(e)) => Ok(Err(RecordError::new(
+                (!e.path.is_empty()).then(|| e.path.clone()),
+                e.message,
+            )
+            .with_id(batch::record_id(record)))),
             Err(Failure::Python(e)) => Err(e),
         };
     }
@@ -197,7 +194,8 @@ impl PyPolicy {
         let class = py_type(py, "DecisionInfo")?;
         let list = PyList::empty(py);
         for d in self.inner.decisions() {
-            list.append(class.call1((d.name, d.label, d.ty, d.values))?)?;
+            let row = (d.name, d.label, d.ty.to_string(), d.values, d.per_member);
+            list.append(class.call1(row)?)?;
         }
         Ok(list)
     }
@@ -217,21 +215,23 @@ impl PyPolicy {
     ///
     /// ``as_at`` (a ``datetime.date`` or ``"YYYY-MM-DD"``) applies the policy at that date instead
     /// of its default (usually the record's assessment date). ``explain=True`` records the
-    /// explanation up front; ``Decision.explain()`` works either way. Raises ``RecordError`` for a
-    /// record that cannot be evaluated, ``TypeError`` for something that is not a record.
-    #[pyo3(signature = (record, as_at = None, explain = false))]
+    /// explanation up front; ``Decision.explain()`` works either way. ``outside_in_force=True``
+    /// evaluates a record whose as-at date lies outside the policy's ``in_force`` window (else a
+    /// ``RecordError`` naming the window). Raises ``RecordError`` for a record that cannot be
+    /// evaluated, ``TypeError`` for something that is not a record.
+    #[pyo3(signature = (record, as_at = None, explain = false, outside_in_force = false))]
     fn evaluate(
         &self,
         py: Python<'_>,
         record: &Bound<'_, PyAny>,
         as_at: Option<&Bound<'_, PyAny>>,
         explain: bool,
+        outside_in_force: bool,
     ) -> PyResult<PyDecision> {
-        let options = Options {
-            as_at: parse_as_at(as_at)?,
-            explain,
-            ..Options::default()
-        };
+        let options = Options::default()
+            .as_at(parse_as_at(as_at)?)
+            .explain(explain)
+            .outside_in_force(outside_in_force);
         let record = match one_record(record)? {
             Ok(r) => r,
             Err(e) => return Err(record_error(py, &e)),
@@ -252,24 +252,26 @@ impl PyPolicy {
     /// ``records`` is a list (or any iterable) of dicts or JSON texts, a pandas DataFrame (one
     /// record per row; nested values in its cells), a pyarrow Table, or the path (``str`` or
     /// ``os.PathLike``) of a JSON Lines file. With ``explain=True`` an ``explanation`` column holds
-    /// each record's explanation as nested dicts. ``jobs`` is how many threads evaluate (default:
-    /// one per core), like ``earlyhelp eval --jobs``.
-    #[pyo3(signature = (records, as_at = None, explain = false, jobs = None))]
+    /// each record's explanation as nested dicts. ``jobs`` is how many threads evaluate (``None`` or
+    /// 0: one per core), like ``earlyhelp eval --jobs``. ``outside_in_force=True`` evaluates the
+    /// records assessed outside the policy's ``in_force`` window too (else they are error rows).
+    #[pyo3(signature = (records, as_at = None, explain = false, jobs = None, outside_in_force = false))]
     fn evaluate_many<'py>(
         slf: &Bound<'py, Self>,
         records: &Bound<'py, PyAny>,
         as_at: Option<&Bound<'py, PyAny>>,
         explain: bool,
         jobs: Option<&Bound<'py, PyAny>>,
+        outside_in_force: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         py.import("earlyhelp._frames")?
             .getattr("evaluate_many")?
-            .call1((slf, records, as_at, explain, jobs))
+            .call1((slf, records, as_at, explain, jobs, outside_in_force))
     }
 
-    /// The columns of ``evaluate_many`` for records read from a JSON Lines file (internal).
-    #[pyo3(signature = (path, as_at = None, explain = false, jobs = None))]
+    /// The columns of ``evaluate_many`` for records read from a file (internal).
+    #[pyo3(signature = (path, as_at = None, explain = false, jobs = None, outside_in_force = false))]
     fn _columns_from_path<'py>(
         &self,
         py: Python<'py>,
@@ -277,19 +279,19 @@ impl PyPolicy {
         as_at: Option<&Bound<'py, PyAny>>,
         explain: bool,
         jobs: Option<usize>,
+        outside_in_force: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let options = Options {
-            as_at: parse_as_at(as_at)?,
-            explain,
-            ..Options::default()
-        };
-        let pool = batch::pool(jobs)?;
-        batch::columns_from_path(py, &self.inner, &path, &options, pool.as_ref())
+        let options = Options::default()
+            .as_at(parse_as_at(as_at)?)
+            .explain(explain)
+            .outside_in_force(outside_in_force);
+        let jobs = batch::jobs(jobs)?;
+        batch::columns(py, &self.inner, batch::Records::Path(path), options, jobs)
     }
 
     /// The columns of ``evaluate_many`` for an iterable of records (internal). ``na_is_null``
     /// reads float NaN (pandas' hole) as null.
-    #[pyo3(signature = (records, as_at = None, explain = false, na_is_null = false, jobs = None))]
+    #[pyo3(signature = (records, as_at = None, explain = false, na_is_null = false, jobs = None, outside_in_force = false))]
     fn _columns_from_records<'py>(
         &self,
         py: Python<'py>,
@@ -298,21 +300,15 @@ impl PyPolicy {
         explain: bool,
         na_is_null: bool,
         jobs: Option<usize>,
+        outside_in_force: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let options = Options {
-            as_at: parse_as_at(as_at)?,
-            explain,
-            ..Options::default()
-        };
-        let pool = batch::pool(jobs)?;
-        batch::columns_from_records(
-            py,
-            &self.inner,
-            records,
-            &options,
-            na_is_null,
-            pool.as_ref(),
-        )
+        let options = Options::default()
+            .as_at(parse_as_at(as_at)?)
+            .explain(explain)
+            .outside_in_force(outside_in_force);
+        let jobs = batch::jobs(jobs)?;
+        let records = batch::Records::Python(records.clone(), na_is_null);
+        batch::columns(py, &self.inner, records, options, jobs)
     }
 
     /// Runs the policy's ``test`` blocks (those in the file and, for a ``….tests.policy`` file,

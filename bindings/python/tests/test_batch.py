@@ -87,7 +87,8 @@ def test_bad_records_are_error_rows_and_the_others_are_kept(sf, families):
     assert len(frame) == len(records)
     errors = list(frame["error"])
     assert list(frame["error"].isna()) == [True, False, True, False, False, False, True, False]
-    assert errors[1].startswith("assessment_date: ")
+    # An error names the record's position, as a file's error names its line.
+    assert errors[1].startswith("line 2: assessment_date: ")
     assert frame["id"][1] == "BAD1"
     assert "not int" in errors[3]
     assert "members[0].x: nan is not a JSON number" in errors[4] and frame["id"][4] == "BAD2"
@@ -120,7 +121,7 @@ def test_explain_adds_an_explanation_column(sf, families):
     assert frame.columns[-1] == "explanation"
     assert frame["explanation"][0] == sf.evaluate(families[0]).explanation
     assert frame["explanation"][5] is None
-    assert frame["error"][5].startswith("a record is a dict")
+    assert frame["error"][5].startswith("line 6: a record is a dict")
 
 
 def test_the_explanation_column_starts_with_the_first_explained_row(sf, families):
@@ -212,8 +213,10 @@ def test_jobs_sets_the_threads_and_not_the_answers(sf, families, families_path):
     for jobs in (1, 3):
         pd.testing.assert_frame_equal(sf.evaluate_many(families[:300], jobs=jobs), expected)
         pd.testing.assert_frame_equal(sf.evaluate_many(families_path, jobs=jobs).iloc[:300], expected)
+    # 0 means one thread per core, as None does (and as `earlyhelp eval --jobs 0`).
+    pd.testing.assert_frame_equal(sf.evaluate_many(families[:300], jobs=0), expected)
     with pytest.raises(ValueError):
-        sf.evaluate_many(families[:3], jobs=0)
+        sf.evaluate_many(families[:3], jobs=-1)
     with pytest.raises(TypeError):
         sf.evaluate_many(families[:3], jobs="all")
 

@@ -3,21 +3,23 @@
 import datetime
 import os
 import pathlib
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union, overload
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union, final, overload
 
 import pandas as pd
 
 from ._types import DecisionInfo, Diagnostic, TestResult
 
 __version__: str
+__all__ = ["__version__", "Policy", "Decision", "TestReport", "synth", "_impact", "_to_json_text"]
 
 #: A record: a dict (or other mapping) in the policy's record shape, or its JSON text.
-Record = Union[Mapping[str, Any], str, bytes]
+_Record = Union[Mapping[str, Any], str, bytes]
 #: Many records: an iterable of records, a pandas DataFrame, a pyarrow Table, or a JSON Lines path.
-Records = Union[Iterable[Record], "pd.DataFrame", Any, str, "os.PathLike[str]"]
+_Records = Union[Iterable[_Record], "pd.DataFrame", Any, str, "os.PathLike[str]"]
 #: A date to apply a policy at.
-AsAt = Union[datetime.date, str, None]
+_AsAt = Union[datetime.date, str, None]
 
+@final
 class Policy:
     """A loaded, checked policy, ready to evaluate family records.
 
@@ -58,8 +60,11 @@ class Policy:
     @property
     def warnings(self) -> List[Diagnostic]:
         """Warnings found while loading."""
-    def evaluate(self, record: Record, as_at: AsAt = None, explain: bool = False) -> "Decision":
-        """Evaluates one record (a dict or JSON text).
+    def evaluate(
+        self, record: _Record, as_at: _AsAt = None, explain: bool = False, outside_in_force: bool = False
+    ) -> "Decision":
+        """Evaluates one record (a dict or JSON text). ``outside_in_force=True`` evaluates a record
+        whose as-at date lies outside the policy's ``in_force`` window (else ``RecordError``).
 
         ``as_at`` applies the policy at that date instead of its default (usually the record's
         assessment date). ``explain=True`` records the explanation up front (``to_dict()`` then
@@ -68,7 +73,12 @@ class Policy:
         the GIL while evaluating.
         """
     def evaluate_many(
-        self, records: Records, as_at: AsAt = None, explain: bool = False, jobs: Optional[int] = None
+        self,
+        records: _Records,
+        as_at: _AsAt = None,
+        explain: bool = False,
+        jobs: Optional[int] = None,
+        outside_in_force: bool = False,
     ) -> "pd.DataFrame":
         """Evaluates many records on all cores, with the GIL released.
 
@@ -80,22 +90,29 @@ class Policy:
         ``None``), ``missing`` (a list of paths) and ``error`` (``None``, or why the record could
         not be evaluated: a bad record never stops the others). ``explain=True`` adds an
         ``explanation`` column of nested dicts. A DataFrame's index is kept. ``jobs`` is how many
-        threads evaluate (default: one per core), like ``earlyhelp eval --jobs``.
+        threads evaluate (``None`` or 0: one per core), like ``earlyhelp eval --jobs``.
         """
     def run_tests(self) -> "TestReport":
         """Runs the policy's ``test`` blocks; load a ``….tests.policy`` file to run its tests."""
     def _columns_from_path(
-        self, path: Union[str, "os.PathLike[str]"], as_at: AsAt = None, explain: bool = False, jobs: Optional[int] = None
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        as_at: _AsAt = None,
+        explain: bool = False,
+        jobs: Optional[int] = None,
+        outside_in_force: bool = False,
     ) -> Dict[str, Any]: ...
     def _columns_from_records(
         self,
         records: Iterable[Any],
-        as_at: AsAt = None,
+        as_at: _AsAt = None,
         explain: bool = False,
         na_is_null: bool = False,
         jobs: Optional[int] = None,
+        outside_in_force: bool = False,
     ) -> Dict[str, Any]: ...
 
+@final
 class Decision:
     """What a policy decided for one record, and why."""
 
@@ -126,12 +143,13 @@ class Decision:
         ``policy``, and ``explanation`` when asked for)."""
     def to_json(self) -> str:
         """``to_dict()`` as one line of JSON, exactly as ``earlyhelp eval`` writes it."""
-    def __getitem__(self, name: str) -> Any:
+    def __getitem__(self, name: str, /) -> Any:
         """One decision's value; ``KeyError`` for a name the policy does not decide."""
-    def __contains__(self, name: str) -> bool: ...
+    def __contains__(self, name: str, /) -> bool: ...
     def _repr_html_(self) -> str:
         """The explanation as an HTML tree, for notebooks."""
 
+@final
 class TestReport:
     """The outcome of a policy's tests; ``str(report)`` prints like ``earlyhelp test``."""
 
@@ -168,7 +186,7 @@ def _impact(
     new: Policy,
     records: Any,
     is_path: bool,
-    as_at: AsAt = None,
+    as_at: _AsAt = None,
     na_is_null: bool = False,
     jobs: Optional[int] = None,
 ) -> Dict[str, Any]: ...

@@ -127,6 +127,7 @@ def evaluate_many(
     as_at: "Union[datetime.date, str, None]" = None,
     explain: bool = False,
     jobs: Optional[int] = None,
+    outside_in_force: bool = False,
 ) -> "pd.DataFrame":
     """See ``Policy.evaluate_many``."""
     import pandas  # noqa: F401  (fail early, before the work, if pandas is missing)
@@ -135,20 +136,21 @@ def evaluate_many(
     jobs = _jobs(jobs)
     with _no_gc():
         if kind == "path":
-            columns = policy._columns_from_path(source, as_at, explain, jobs)
+            columns = policy._columns_from_path(source, as_at, explain, jobs, outside_in_force)
         else:
-            columns = policy._columns_from_records(source, as_at, explain, na_is_null, jobs)
+            columns = policy._columns_from_records(source, as_at, explain, na_is_null, jobs, outside_in_force)
         return _frame(policy, columns, index)
 
 
 def _jobs(jobs: Any) -> Optional[int]:
-    """Checks the ``jobs`` argument: ``None`` (one thread per core) or a whole number >= 1."""
+    """Checks the ``jobs`` argument: ``None`` or 0 (one thread per core, as ``earlyhelp eval
+    --jobs 0`` and the engine's ``Batch::jobs(0)``) or a whole number of threads."""
     if jobs is None:
         return None
     if isinstance(jobs, bool) or not isinstance(jobs, int):
         raise TypeError(f"jobs must be a whole number or None, not {type(jobs).__name__}")
-    if jobs < 1:
-        raise ValueError("jobs must be at least 1 (or None for one thread per core)")
+    if jobs < 0:
+        raise ValueError("jobs must be 0 or more (0 or None: one thread per core)")
     return jobs
 
 

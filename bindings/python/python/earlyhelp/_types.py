@@ -104,6 +104,9 @@ class DecisionInfo:
     values: List[str]
     """The values it can take, for yes/no, enum and level decisions (lowest level first); empty
     otherwise."""
+    per_member: bool = False
+    """Made for each member of a list (``for each c in …``): its value is a dict from each
+    member's ``id`` to a value of ``type`` (``None`` where undetermined)."""
 
 
 @dataclass(frozen=True)

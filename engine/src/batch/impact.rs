@@ -2,16 +2,18 @@
 //! and how (a transition table), which needs drive the changes, and example record ids. This is how
 //! a policy team answers "what if we moved the attendance threshold from 90% to 85%?".
 
-use crate::{Decision, Options, Policy, RecordError};
+use crate::{Decision, RecordError};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
 /// How many example record ids to keep for each kind of change.
 const EXAMPLES: usize = 5;
 
-/// The comparison of two policies over the same records. Build it with [`Impact::add`] (and
-/// [`Impact::merge`] for chunks evaluated in parallel).
+/// The comparison of two policies over the same records. [`Batch::compare`](super::Batch::compare)
+/// builds it from a batch; by hand, with [`Impact::add`] (and [`Impact::merge`] for chunks
+/// evaluated in parallel).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Impact {
     /// Records compared.
     pub records: usize,
@@ -21,8 +23,9 @@ pub struct Impact {
     pub decisions: Vec<DecisionImpact>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
 /// How one decision changed between the two policies.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DecisionImpact {
     /// The decision's name.
     pub name: String,
@@ -32,13 +35,14 @@ pub struct DecisionImpact {
     pub transitions: Vec<Transition>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
 /// Records whose value of a decision went from one value to another.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Transition {
-    /// The value as JSON text (`true`, `null`, `["education"]`).
-    pub from: String,
-    /// The new value, as JSON text.
-    pub to: String,
+    /// The old value (`null`: undetermined).
+    pub from: Json,
+    /// The new value.
+    pub to: Json,
     /// How many records.
     pub count: usize,
     /// Up to five record ids with this change.
@@ -49,28 +53,6 @@ pub struct Transition {
 }
 
 impl Impact {
-    /// Evaluates `records` under both policies and compares them (one thread).
-    pub fn compare<'a>(
-        old: &Policy,
-        new: &Policy,
-        records: impl IntoIterator<Item = &'a Json>,
-        as_at: Option<crate::NaiveDate>,
-    ) -> Impact {
-        let mut impact = Impact::default();
-        let options = Options {
-            as_at,
-            explain: true,
-            ..Options::default()
-        };
-        for r in records {
-            impact.add(
-                &old.evaluate_with(r, &options),
-                &new.evaluate_with(r, &options),
-            );
-        }
-        impact
-    }
-
     /// Adds one record's two outcomes. Needs-driver counts need the decisions to carry
     /// explanations (`Options { explain: true, .. }`).
     pub fn add(
@@ -98,19 +80,18 @@ impl Impact {
                 }
             };
             let d = &mut self.decisions[slot];
-            let (from, to) = (from.to_string(), to.to_string());
             let changed = from != to;
             d.changed += usize::from(changed);
             let t = match d
                 .transitions
                 .iter()
-                .position(|t| t.from == from && t.to == to)
+                .position(|t| t.from == *from && t.to == *to)
             {
                 Some(i) => &mut d.transitions[i],
                 None => {
                     d.transitions.push(Transition {
-                        from,
-                        to,
+                        from: from.clone(),
+                        to: to.clone(),
                         ..Default::default()
                     });
                     let last = d.transitions.len() - 1;
@@ -172,8 +153,8 @@ impl Impact {
                 let (ca, cb) = (a.from != a.to, b.from != b.to);
                 cb.cmp(&ca)
                     .then(b.count.cmp(&a.count))
-                    .then(a.from.cmp(&b.from))
-                    .then(a.to.cmp(&b.to))
+                    .then_with(|| a.from.to_string().cmp(&b.from.to_string()))
+                    .then_with(|| a.to.to_string().cmp(&b.to.to_string()))
             });
             for t in &mut d.transitions {
                 t.drivers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -191,8 +172,8 @@ impl Impact {
                 "decision": d.name,
                 "changed": d.changed,
                 "transitions": d.transitions.iter().map(|t| json!({
-                    "from": serde_json::from_str::<Json>(&t.from).unwrap_or(Json::Null),
-                    "to": serde_json::from_str::<Json>(&t.to).unwrap_or(Json::Null),
+                    "from": t.from,
+                    "to": t.to,
                     "count": t.count,
                     "examples": t.examples,
                     "drivers": t.drivers.iter().map(|(n, c)| json!({"need": n, "records": c})).collect::<Vec<_>>(),
