@@ -42,8 +42,8 @@
 
 #![warn(missing_docs)]
 
-mod builtins;
 pub mod batch;
+mod builtins;
 mod check;
 mod depth;
 mod diagnostic;
@@ -56,8 +56,8 @@ mod script;
 mod testing;
 mod value;
 
-pub use builtins::{Builtin, BUILTINS};
 pub use batch::{DecisionImpact, Impact, Transition};
+pub use builtins::{Builtin, BUILTINS};
 pub use chrono::NaiveDate;
 pub use diagnostic::{Diagnostic, LoadError, Severity};
 pub use explain::Explanation;
