@@ -292,6 +292,7 @@ impl PyPolicy {
     /// The columns of ``evaluate_many`` for an iterable of records (internal). ``na_is_null``
     /// reads float NaN (pandas' hole) as null.
     #[pyo3(signature = (records, as_at = None, explain = false, na_is_null = false, jobs = None, outside_in_force = false))]
+    #[allow(clippy::too_many_arguments)] // a Python signature: its keyword arguments
     fn _columns_from_records<'py>(
         &self,
         py: Python<'py>,
