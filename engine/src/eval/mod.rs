@@ -347,8 +347,11 @@ impl<'p, T: Tracer> Eval<'p, T> {
     ) -> Option<Value> {
         let mut choices = Vec::with_capacity(t.inputs.len());
         let mut missings = Vec::with_capacity(t.inputs.len());
+        let mut traces = Vec::with_capacity(t.inputs.len());
         for (input, column) in t.inputs.iter().zip(space) {
+            let mark = self.tracer.mark();
             let v = self.eval(input);
+            traces.push(self.tracer.take(mark));
             choices.push(column.pieces_of(&v));
             missings.push(v.missing());
         }
@@ -397,13 +400,28 @@ impl<'p, T: Tracer> Eval<'p, T> {
             });
             if matters {
                 missing = missing.union(m);
+            } else if let Some(steps) = traces.get_mut(j) {
+                // An unknown input that did not matter is not part of the explanation.
+                steps.clear();
             }
         }
+
         if points.iter().any(|(_, r)| r.is_none()) {
             return Some(Value::Unknown(missing));
         }
         let possible: Vec<&TableRow> = rows.iter().filter_map(|&r| t.rows.get(r)).collect();
-        Some(self.outcome_of(e, t, &possible, missing))
+        let mark = self.tracer.mark();
+        let value = self.outcome_of(e, t, &possible, missing);
+        let outcome_steps = self.tracer.take(mark);
+        // A settled value owes nothing to the inputs still unknown: explain it by the known ones.
+        let settled = !matches!(value, Value::Unknown(_) | Value::Range { .. });
+        for (j, steps) in traces.into_iter().enumerate() {
+            if !settled || choices[j].len() < 2 {
+                steps.into_iter().for_each(|s| self.tracer.push(s));
+            }
+        }
+        outcome_steps.into_iter().for_each(|s| self.tracer.push(s));
+        Some(value)
     }
 
     pub(crate) fn need(&mut self, i: u32) -> (Value, Vec<Step>) {
