@@ -317,6 +317,8 @@ pub(crate) enum Node {
         otherwise: Box<Expr>,
     },
     Otherwise(Box<Expr>, Box<Expr>),
+    /// A decision table (see `crate::check::table`).
+    Table(Box<Table>),
     /// `highest level met`, over the indicators' scale.
     Highest,
     /// The date the policy is applied at.
@@ -330,6 +332,28 @@ pub(crate) enum Node {
         base: Box<Expr>,
         meta: Meta,
     },
+}
+
+/// A decision table: its value is the outcome of the row that matches (the first, or the only
+/// one for `unique`); a row matches when all its conditions hold.
+#[derive(Clone, Debug)]
+pub(crate) struct Table {
+    pub unique: bool,
+    pub inputs: Vec<Expr>,
+    pub rows: Vec<TableRow>,
+    /// When the checker proved that some row matches every possible input (the cells are
+    /// constants and leave no gap): the inputs' pieces, with which the evaluator finds exactly
+    /// the rows unknown inputs leave possible.
+    pub space: Option<Vec<crate::check::table::Column>>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TableRow {
+    /// One condition per input; `None` for `-` (any value).
+    pub cells: Vec<Option<Expr>>,
+    pub outcome: Expr,
+    /// The row in the source, for explanations.
+    pub loc: Loc,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -400,6 +424,16 @@ macro_rules! node_children {
                 let mut v = vec![&$($m)? **list];
                 v.extend(filter.$iter().map(|f| &$($m)? **f));
                 v.extend(body.$iter().map(|b| &$($m)? **b));
+                v
+            }
+            Node::Table(t) => {
+                let mut v: Vec<_> = t.inputs.$iter().collect();
+                for row in t.rows.$iter() {
+                    for c in row.cells.$iter() {
+                        v.extend(c.$iter());
+                    }
+                    v.push(&$($m)? row.outcome);
+                }
                 v
             }
             Node::When { arms, otherwise } => {

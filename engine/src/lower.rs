@@ -17,7 +17,11 @@ pub(crate) fn lower(program: &mut Program) {
             _ => None,
         })
         .collect();
-    let visit = |e: &mut Expr| fold(e, &constants);
+    let tables = push_into_tables(program);
+    let visit = |e: &mut Expr| {
+        compare_rows(e, &tables);
+        fold(e, &constants);
+    };
     for l in &mut program.lets {
         visit(&mut l.value);
     }
@@ -36,6 +40,61 @@ pub(crate) fn lower(program: &mut Program) {
     if let Some((e, _)) = &mut program.as_at {
         visit(e);
     }
+}
+
+/// The decision tables among the lets, by let index, to compare row by row.
+fn push_into_tables(program: &Program) -> Vec<Option<Table>> {
+    program
+        .lets
+        .iter()
+        .map(|l| match &l.value.node {
+            Node::Table(t) if l.locals == 0 => Some((**t).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `x <= table` becomes the table with `x <= outcome` in each row: when unknown inputs leave
+/// several rows possible, the comparison can still be settled (income under every limit that
+/// could apply is under the limit), where comparing with an unknown limit could not.
+fn compare_rows(e: &mut Expr, tables: &[Option<Table>]) {
+    for child in e.node.children_mut() {
+        compare_rows(child, tables);
+    }
+    let Node::Compare(op, a, b) = &e.node else {
+        return;
+    };
+    let table_of = |x: &Expr| match x.node {
+        Node::Let(i) => tables.get(i as usize).and_then(Option::as_ref),
+        _ => None,
+    };
+    let (table, other, table_left) = match (table_of(a), table_of(b)) {
+        (_, Some(t)) => (t, a, false),
+        (Some(t), None) => (t, b, true),
+        (None, None) => return,
+    };
+    let mut table = table.clone();
+    for row in &mut table.rows {
+        let outcome = std::mem::replace(
+            &mut row.outcome,
+            Expr {
+                node: Node::Const(Value::unknown()),
+                ty: Type::Error,
+                loc: e.loc,
+            },
+        );
+        let (l, r) = if table_left {
+            (outcome, (**other).clone())
+        } else {
+            ((**other).clone(), outcome)
+        };
+        row.outcome = Expr {
+            node: Node::Compare(*op, Box::new(l), Box::new(r)),
+            ty: Type::Bool,
+            loc: e.loc,
+        };
+    }
+    e.node = Node::Table(Box::new(table));
 }
 
 fn fold(e: &mut Expr, constants: &[Option<Value>]) {

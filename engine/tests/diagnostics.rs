@@ -1171,3 +1171,135 @@ case!(
         "decision year_group = any p in family.members: year_group(p.date_of_birth, family.assessment_date) < 0\n"
     )
 );
+
+// ---------------------------------------------------------------- decision tables
+
+case!(
+    table_declared_complete_has_a_gap,
+    concat!(
+        family!(),
+        r#"let children = count of p in family.members where p.role is child
+table limit "Income limit" (first) complete {
+    inputs family.expectant_parent, children
+    | true  | >= 2 | £38,600 |
+    | true  | 1    | £34,500 |
+    | false | -    | £26,500 |
+}
+decision under = family.income <= limit
+"#
+    )
+);
+
+case!(
+    table_unique_rows_overlap,
+    concat!(
+        family!(),
+        r#"table band (unique) {
+    inputs family.income
+    | < £10,000                   | "low"    |
+    | between £10,000 and £20,000 | "middle" |
+    | >= £20,000                  | "high"   |
+}
+decision income_band = band
+"#
+    )
+);
+
+case!(
+    table_cell_of_the_wrong_type,
+    concat!(
+        family!(),
+        r#"table t (first) {
+    inputs family.expectant_parent
+    | £100 | "a" |
+    | -    | "b" |
+}
+decision d = t
+"#
+    )
+);
+
+case!(
+    table_row_with_too_few_cells,
+    concat!(
+        family!(),
+        r#"table t (first) {
+    inputs family.expectant_parent, family.income
+    | true | "a" |
+    | -    | -   | "b" |
+}
+decision d = t
+"#
+    )
+);
+
+case!(
+    table_outcomes_of_different_types,
+    concat!(
+        family!(),
+        r#"table t (first) {
+    inputs family.expectant_parent
+    | true | "a" |
+    | -    | 3   |
+}
+decision d = t
+"#
+    )
+);
+
+case!(
+    table_comparison_on_a_yes_no_input,
+    concat!(
+        family!(),
+        r#"table t (first) {
+    inputs family.expectant_parent
+    | >= true | "a" |
+    | -       | "b" |
+}
+decision d = t
+"#
+    )
+);
+
+case!(
+    table_condition_in_the_outcome_column,
+    concat!(
+        family!(),
+        r#"table t (first) {
+    inputs family.expectant_parent
+    | true | >= 2 |
+    | -    | "b"  |
+}
+decision d = t
+"#
+    )
+);
+
+#[test]
+fn table_rows_that_can_never_match_are_warnings() {
+    let text = concat!(
+        family!(),
+        r#"table band (first) {
+    inputs family.expectant_parent, family.income
+    | true  | < £10,000                   | "low"    |
+    | false | -                           | "other"  |
+    | true  | >= £10,000                  | "high"   |
+    | -     | between £5,000 and £6,000   | "never"  |
+    | -     | between £9,000 and £1,000   | "empty"  |
+}
+decision income_band = band
+"#
+    );
+    let policy = Policy::from_source("table-rows-that-can-never-match.policy", text)
+        .unwrap_or_else(|e| panic!("loads with warnings only:\n{e}"));
+    assert!(policy
+        .warnings()
+        .iter()
+        .all(|w| w.severity == Severity::Warning));
+    let rendered: Vec<String> = policy.warnings().iter().map(ToString::to_string).collect();
+    snapshot(
+        "table_rows_that_can_never_match_are_warnings",
+        text,
+        &rendered.join("\n"),
+    );
+}

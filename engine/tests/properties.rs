@@ -356,3 +356,57 @@ proptest! {
         prop_assert_eq!(b.to_json(), text.to_json());
     }
 }
+
+/// One generated table row: a cell for `r.a`, a cell for `r.n`, as table text and as a `when`
+/// condition.
+fn table_row() -> impl Strategy<Value = (String, String, Option<String>, Option<String>)> {
+    let a = prop_oneof![
+        Just(("-".to_string(), None)),
+        Just(("true".to_string(), Some("r.a".to_string()))),
+        Just(("false".to_string(), Some("not r.a".to_string()))),
+    ];
+    let n = (0u8..5, 0u8..3, 0u8..5).prop_map(|(kind, k, w)| match kind {
+        0 => ("-".to_string(), None),
+        1 => (format!("< {k}"), Some(format!("r.n < {k}"))),
+        2 => (format!(">= {k}"), Some(format!("r.n >= {k}"))),
+        3 => (format!("{k}"), Some(format!("r.n = {k}"))),
+        _ => (
+            format!("between {k} and {}", k + w),
+            Some(format!("r.n between {k} and {}", k + w)),
+        ),
+    });
+    (a, n).prop_map(|((ta, wa), (tn, wn))| (ta, tn, wa, wn))
+}
+
+proptest! {
+    /// A first-hit table gives what the equivalent `when` chain gives on known inputs, and
+    /// whenever the chain's value is known despite unknown inputs, the table's is the same.
+    #[test]
+    fn a_first_hit_table_agrees_with_its_when_chain(
+        rows in proptest::collection::vec(table_row(), 1..5),
+        a in prop_oneof![Just(json!(true)), Just(json!(false)), Just(Value::Null)],
+        n in prop_oneof![(0u8..5).prop_map(|k| json!(k)), Just(json!(2.5)), Just(Value::Null)],
+    ) {
+        let mut table = String::from("table t (first) complete {\n    inputs r.a, r.n\n");
+        let mut chain = String::new();
+        for (i, (ta, tn, wa, wn)) in rows.iter().enumerate() {
+            table.push_str(&format!("    | {ta} | {tn} | {} |\n", i + 1));
+            let cond: Vec<&str> = [wa, wn].into_iter().flatten().map(String::as_str).collect();
+            let cond = if cond.is_empty() { "true".to_string() } else { cond.join(" and ") };
+            chain.push_str(&format!("when {cond} then {} ", i + 1));
+        }
+        table.push_str("    | - | - | 0 |\n}\n");
+        let text = format!(
+            "record R {{ id: text required, a: bool, n: number }}\ninput r: R\n{table}\
+             decision by_table = t\ndecision by_when = {chain}else 0\n"
+        );
+        let policy: Policy = text.parse().map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let d = policy.evaluate(&json!({"id": "R", "a": a, "n": n})).expect("evaluates");
+        let (t, w) = (d.output("by_table"), d.output("by_when"));
+        if !a.is_null() && !n.is_null() {
+            prop_assert_eq!(t, w, "known inputs\n{}", text);
+        } else if w != Some(&Value::Null) {
+            prop_assert_eq!(t, w, "the chain is known\n{}", text);
+        }
+    }
+}

@@ -70,6 +70,7 @@ pub enum Item {
     Scale(ScaleDecl),
     Group(GroupDecl),
     Decision(DecisionDecl),
+    Table(TableDecl),
     Test(TestDecl),
 }
 
@@ -89,6 +90,7 @@ impl Item {
             Item::Scale(x) => x.span,
             Item::Group(x) => x.span,
             Item::Decision(x) => x.span,
+            Item::Table(x) => x.span,
             Item::Test(x) => x.span,
         }
     }
@@ -184,6 +186,55 @@ pub struct LetDecl {
     pub ty: Option<TypeExpr>,
     pub value: Expr,
     pub span: Span,
+}
+
+/// A decision table: `table name "label" (first) complete { inputs a, b  | c | c | outcome | … }`.
+#[derive(Clone, Debug)]
+pub struct TableDecl {
+    pub name: Ident,
+    pub label: Option<Text>,
+    pub hit: HitPolicy,
+    /// Declared `complete`: the checker must find no gap.
+    pub complete: bool,
+    pub inputs: Vec<Expr>,
+    pub rows: Vec<TableRow>,
+    pub span: Span,
+}
+
+/// Which row a table's value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HitPolicy {
+    /// The first row that matches.
+    First,
+    /// The only row that matches: rows may not overlap.
+    Unique,
+}
+
+#[derive(Clone, Debug)]
+pub struct TableRow {
+    /// One condition per input, in the order of `inputs`.
+    pub cells: Vec<Cell>,
+    /// The last cell: a value (`CellKind::Value`) in a well-formed table.
+    pub outcome: Cell,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub kind: CellKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum CellKind {
+    /// `-`: any value.
+    Any,
+    /// `>= 2`, `< 90%`: the input compared with the value (one of the comparison `BinOp`s).
+    Compare(BinOp, Expr),
+    /// `between a and b`, both ends included.
+    Between(Expr, Expr),
+    /// A value the input equals, or a list `[a, b]` of values it is one of.
+    Value(Expr),
 }
 
 #[derive(Clone, Debug)]

@@ -353,7 +353,11 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::scale_decl
         | Rule::group_decl
         | Rule::decision_decl
-        | Rule::test_decl => "a declaration (policy, record, enum, input, param, let, fn, group, scale, decision, test)",
+        | Rule::table_decl
+        | Rule::test_decl => "a declaration (policy, record, enum, input, param, let, fn, group, scale, decision, table, test)",
+        Rule::hit_policy => "a hit policy: `(first)` or `(unique)`",
+        Rule::table_inputs => "`inputs` and the names of the table's inputs",
+        Rule::table_row | Rule::table_cell => "a row of the table: `| condition | … | outcome |`",
         Rule::header_field | Rule::title | Rule::version | Rule::in_force | Rule::source | Rule::header_as_at => {
             "a header line (title, version, in_force, source, as_at)"
         }
@@ -718,6 +722,7 @@ fn item(p: Pair<Rule>) -> Item {
                 span: sp,
             })
         }
+        Rule::table_decl => Item::Table(table(p)),
         Rule::test_decl => {
             let mut it = inner(p);
             let name = text(it.next().expect("grammar: test name"));
@@ -729,6 +734,80 @@ fn item(p: Pair<Rule>) -> Item {
         }
         r => unreachable!("grammar: unexpected item {r:?}"),
     }
+}
+
+fn table(p: Pair<Rule>) -> TableDecl {
+    let sp = span(&p);
+    let mut it = inner(p).peekable();
+    let name = ident(it.next().expect("grammar: table name"));
+    let label = if it.peek().map(|x| x.as_rule()) == Some(Rule::string) {
+        it.next().map(text)
+    } else {
+        None
+    };
+    let hit = match it
+        .next()
+        .map(|h| h.as_str().trim_start_matches('(').trim().to_string())
+    {
+        Some(h) if h.starts_with("unique") => HitPolicy::Unique,
+        _ => HitPolicy::First,
+    };
+    let complete = it.peek().map(|x| x.as_rule()) == Some(Rule::table_complete);
+    if complete {
+        it.next();
+    }
+    let inputs = inner(it.next().expect("grammar: table inputs"))
+        .map(expr)
+        .collect();
+    let rows = it
+        .map(|row| {
+            let span = span(&row);
+            let mut cells: Vec<Cell> = inner(row).map(cell).collect();
+            // The last cell is the outcome (a value; the checker refuses a condition there).
+            let outcome = cells.pop().expect("grammar: a row has a cell");
+            TableRow {
+                cells,
+                outcome,
+                span,
+            }
+        })
+        .collect();
+    TableDecl {
+        name,
+        label,
+        hit,
+        complete,
+        inputs,
+        rows,
+        span: sp,
+    }
+}
+
+fn cell(p: Pair<Rule>) -> Cell {
+    let span = span(&p);
+    let c = first(p);
+    let kind = match c.as_rule() {
+        Rule::cell_any => CellKind::Any,
+        Rule::cell_between => {
+            let mut t = inner(c);
+            let lo = expr(t.next().expect("grammar: between low"));
+            CellKind::Between(lo, expr(t.next().expect("grammar: between high")))
+        }
+        Rule::cell_compare => {
+            let mut t = inner(c);
+            let op = match t.next().expect("grammar: cmp op").as_str() {
+                "<=" => BinOp::Le,
+                ">=" => BinOp::Ge,
+                "!=" => BinOp::Ne,
+                "<" => BinOp::Lt,
+                ">" => BinOp::Gt,
+                _ => BinOp::Eq,
+            };
+            CellKind::Compare(op, expr(t.next().expect("grammar: cmp value")))
+        }
+        _ => CellKind::Value(expr(c)),
+    };
+    Cell { kind, span }
 }
 
 fn first(p: Pair<Rule>) -> Pair<Rule> {

@@ -320,6 +320,7 @@ impl Printer<'_> {
                     self.line(1, &text);
                 }
             }
+            Item::Table(t) => self.table(t),
             Item::Test(t) => {
                 self.line(0, &format!("test {} {{", quote(&t.name.value)));
                 for step in &t.steps {
@@ -473,6 +474,89 @@ fn join(head: &str, text: &str) -> String {
     } else {
         format!("{head} {text}")
     }
+}
+
+impl Printer<'_> {
+    /// A decision table, its columns aligned so it reads like the table in the source document.
+    fn table(&mut self, t: &TableDecl) {
+        let label = t
+            .label
+            .as_ref()
+            .map(|l| format!(" {}", quote(&l.value)))
+            .unwrap_or_default();
+        let hit = match t.hit {
+            HitPolicy::First => "first",
+            HitPolicy::Unique => "unique",
+        };
+        let complete = if t.complete { " complete" } else { "" };
+        self.line(
+            0,
+            &format!("table {}{label} ({hit}){complete} {{", t.name.name),
+        );
+        let inputs: Vec<String> = t
+            .inputs
+            .iter()
+            .map(|e| {
+                let mut s = String::new();
+                expr(&mut s, e, ATOM);
+                s
+            })
+            .collect();
+        self.line(1, &format!("inputs {}", inputs.join(", ")));
+        let rows: Vec<Vec<String>> = t
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().chain([&r.outcome]).map(cell).collect())
+            .collect();
+        let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|i| {
+                rows.iter()
+                    .filter_map(|r| r.get(i))
+                    .map(|c| c.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for (row, cells) in t.rows.iter().zip(&rows) {
+            self.comments_before(row.span.start, 1);
+            let mut text = String::from("|");
+            for (c, w) in cells.iter().zip(&widths) {
+                let _ = write!(text, " {c:w$} |");
+            }
+            self.line(1, &text);
+            self.trailing(row.span);
+        }
+        self.comments_before(t.span.end, 1);
+        self.line(0, "}");
+    }
+}
+
+fn cell(c: &Cell) -> String {
+    let mut s = String::new();
+    match &c.kind {
+        CellKind::Any => s.push('-'),
+        CellKind::Compare(op, e) => {
+            let op = match op {
+                BinOp::Ne => "!=",
+                BinOp::Lt => "<",
+                BinOp::Le => "<=",
+                BinOp::Gt => ">",
+                BinOp::Ge => ">=",
+                _ => "=",
+            };
+            let _ = write!(s, "{op} ");
+            expr(&mut s, e, ADD);
+        }
+        CellKind::Between(lo, hi) => {
+            s.push_str("between ");
+            expr(&mut s, lo, ADD);
+            s.push_str(" and ");
+            expr(&mut s, hi, ADD);
+        }
+        CellKind::Value(e) => expr(&mut s, e, ADD),
+    }
+    s
 }
 
 fn quote(s: &str) -> String {

@@ -196,6 +196,7 @@ pub(crate) fn in_module(module: &Module) -> Result<(), SyntaxError> {
     for item in &module.items {
         match item {
             Item::Let(l) => declared.push(&l.name.name),
+            Item::Table(t) => declared.push(&t.name.name),
             Item::Fn(f) => declared.push(&f.name.name),
             Item::ExternFn(f) => declared.push(&f.name.name),
             Item::Param(p) => declared.push(&p.name.name),

@@ -71,3 +71,25 @@ decision out = (a > b) and (c) and d = 0 and e is "big"
 "#
     ));
 }
+
+#[test]
+fn table_columns_are_aligned_and_comments_kept() {
+    insta::assert_snapshot!(format(
+        r#"record F { id: text required, london: bool, children: number, status: S }
+enum S { homeless, temporary_accommodation, settled }
+input family: F
+# The limits, from the regulations.
+table limit "No-recourse income limit" (first) complete {
+inputs family.london,family.children, family.status
+# London first
+|true|>= 2| - |£38,600|
+| true | between 0 and 1|[homeless, temporary_accommodation]|£34,500 + £1|   # any value
+|false|<2| settled | (£1 + £2) * 3|
+|-|-|-|£26,500|
+}
+table t (unique) { inputs family.london
+| true | "yes" |
+| false | "no" | }
+"#
+    ));
+}

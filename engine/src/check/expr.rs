@@ -39,7 +39,7 @@ fn mk(node: Node, ty: Type, loc: Loc) -> Expr {
 }
 
 /// A number written without a unit (`90`, `-3`): it takes the unit of what it is compared with.
-fn is_bare_number(e: &ast::Expr) -> bool {
+pub(crate) fn is_bare_number(e: &ast::Expr) -> bool {
     match &e.kind {
         ExprKind::Lit(l) => l.kind == LitKind::Number,
         ExprKind::Neg(x) => is_bare_number(x),

@@ -8,6 +8,7 @@
 mod expr;
 mod load;
 mod schema;
+pub(crate) mod table;
 
 use crate::diagnostic::{did_you_mean, Finding, SourceFile};
 use crate::ir::*;
@@ -131,6 +132,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) types: HashMap<String, (TypeDef, Loc)>,
     /// Syntax of the definitions still to check, by index.
     let_syntax: Vec<(FileId, ast::LetDecl)>,
+    /// The lets that are decision tables, by let index.
+    table_syntax: HashMap<u32, ast::TableDecl>,
     fn_syntax: Vec<(FileId, ast::FnDecl)>,
     decision_syntax: Vec<(FileId, ast::DecisionDecl)>,
     need_syntax: Vec<(FileId, ast::NeedDecl)>,
@@ -174,6 +177,7 @@ impl<'a> Checker<'a> {
             values: HashMap::new(),
             types: HashMap::new(),
             let_syntax: Vec::new(),
+            table_syntax: HashMap::new(),
             fn_syntax: Vec::new(),
             decision_syntax: Vec::new(),
             need_syntax: Vec::new(),
@@ -218,6 +222,13 @@ impl<'a> Checker<'a> {
     pub(crate) fn error(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
         self.findings.push(Finding::error(loc, message));
         self.findings.last_mut().expect("just pushed")
+    }
+
+    pub(crate) fn error_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == crate::diagnostic::Severity::Error)
+            .count()
     }
 
     pub(crate) fn line_of(&self, loc: Loc) -> usize {
@@ -407,6 +418,13 @@ impl<'a> Checker<'a> {
                         let idx = self.let_syntax.len() as u32;
                         self.let_syntax.push((file, l.clone()));
                         self.declare_value(&l.name, file, Def::Let(idx));
+                    }
+                    // A table is a let whose value is the table (checked in `table.rs`).
+                    ast::Item::Table(t) => {
+                        let idx = self.let_syntax.len() as u32;
+                        self.let_syntax.push((file, table::as_let(t)));
+                        self.table_syntax.insert(idx, t.clone());
+                        self.declare_value(&t.name, file, Def::Let(idx));
                     }
                     ast::Item::Fn(f) => {
                         let idx = self.fn_syntax.len() as u32;
@@ -874,6 +892,12 @@ impl<'a> Checker<'a> {
 
     fn check_let(&mut self, iu: usize) -> Type {
         let (file, decl) = self.let_syntax[iu].clone();
+        if let Some(t) = self.table_syntax.get(&(iu as u32)).cloned() {
+            let (value, locals) = self.check_table(file, &t);
+            let ty = value.ty.clone();
+            self.lets_out[iu] = Some(Let { value, locals });
+            return ty;
+        }
         let want = decl.ty.as_ref().map(|t| self.resolve_type(file, t));
         let mut scope = expr::Scope::default();
         let value = self.expr(file, &decl.value, &mut scope, want.as_ref());

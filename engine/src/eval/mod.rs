@@ -250,6 +250,180 @@ impl<'p, T: Tracer> Eval<'p, T> {
         }
     }
 
+    /// A decision table. The rows that could still match, in order, are those whose conditions
+    /// are not known false, up to the first known true (for `unique`, a row known true is the
+    /// only one: rows do not overlap). When they all give the same outcome, unknown inputs did
+    /// not matter; otherwise the value is unknown, for want of the inputs that left rows
+    /// possible — over levels, between the outcomes still possible.
+    fn table(&mut self, e: &Expr, t: &Table) -> Value {
+        if let Some(space) = &t.space {
+            if let Some(v) = self.table_exact(e, t, space) {
+                return v;
+            }
+        }
+        let mut possible: Vec<&TableRow> = Vec::new();
+        let mut missing = Missing::None;
+        let mut matched = false;
+        for row in &t.rows {
+            let mut holds = Value::Bool(true);
+            for cond in row.cells.iter().flatten() {
+                let v = self.eval(cond);
+                holds = and(holds, || v);
+                if matches!(holds, Value::Bool(false)) {
+                    break;
+                }
+            }
+            match holds {
+                Value::Bool(false) => {}
+                Value::Bool(true) => {
+                    if t.unique {
+                        possible.clear();
+                        missing = Missing::None;
+                    }
+                    possible.push(row);
+                    matched = true;
+                    break;
+                }
+                other => {
+                    missing = missing.union(&other.missing().settled());
+                    possible.push(row);
+                }
+            }
+        }
+        // No row may match: the table has no value (then nothing is missing but what the rows'
+        // conditions wanted).
+        if !matched {
+            return Value::Unknown(missing);
+        }
+        self.outcome_of(e, t, &possible, missing)
+    }
+
+    /// The table's value when `possible` are the rows that may match (and some row does).
+    fn outcome_of(
+        &mut self,
+        e: &Expr,
+        t: &Table,
+        possible: &[&TableRow],
+        mut missing: Missing,
+    ) -> Value {
+        if let [row] = possible {
+            let value = self.eval(&row.outcome);
+            if T::ON {
+                self.tracer.push(Step {
+                    loc: row.loc,
+                    element: None,
+                    value: value.clone(),
+                    ty: e.ty.clone(),
+                    detail: Some(format!("row {}", row_number(t, row))),
+                    children: Vec::new(),
+                });
+            }
+            return value;
+        }
+        let outcomes: Vec<Value> = possible.iter().map(|r| self.eval(&r.outcome)).collect();
+        if let Some((first, rest)) = outcomes.split_first() {
+            let known = |v: &Value| !matches!(v, Value::Unknown(_) | Value::Range { .. });
+            if known(first) && rest.iter().all(|v| same(v, first)) {
+                return first.clone();
+            }
+        }
+        if matches!(e.ty, Type::Level(_)) {
+            return levels_between(missing, &outcomes);
+        }
+        for v in &outcomes {
+            missing = missing.union(&v.missing());
+        }
+        Value::Unknown(missing)
+    }
+
+    /// A table whose rows the checker cut into pieces: the rows possible are exactly those some
+    /// value of the unknown inputs reaches, and an unknown input is missing only when changing
+    /// it alone changes the row. `None` when too many combinations (then rows are evaluated).
+    fn table_exact(
+        &mut self,
+        e: &Expr,
+        t: &Table,
+        space: &[crate::check::table::Column],
+    ) -> Option<Value> {
+        let mut choices = Vec::with_capacity(t.inputs.len());
+        let mut missings = Vec::with_capacity(t.inputs.len());
+        let mut traces = Vec::with_capacity(t.inputs.len());
+        for (input, column) in t.inputs.iter().zip(space) {
+            let mark = self.tracer.mark();
+            let v = self.eval(input);
+            traces.push(self.tracer.take(mark));
+            choices.push(column.pieces_of(&v));
+            missings.push(v.missing());
+        }
+        let total = choices
+            .iter()
+            .try_fold(1usize, |n, c| n.checked_mul(c.len()))?;
+        if total > 1024 || total == 0 {
+            return None;
+        }
+        let row_at = |point: &[usize]| {
+            (0..t.rows.len()).find(|&r| {
+                space.iter().zip(point).all(|(c, &p)| {
+                    c.masks
+                        .get(r)
+                        .and_then(|m| m.get(p))
+                        .copied()
+                        .unwrap_or(false)
+                })
+            })
+        };
+        let mut points: Vec<(Vec<usize>, Option<usize>)> = Vec::with_capacity(total);
+        for mut n in 0..total {
+            let mut point = vec![0; choices.len()];
+            for (j, c) in choices.iter().enumerate().rev() {
+                point[j] = c[n % c.len()];
+                n /= c.len();
+            }
+            let row = row_at(&point);
+            points.push((point, row));
+        }
+        let mut rows: Vec<usize> = points.iter().filter_map(|(_, r)| *r).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        // An input matters when changing it alone changes the row.
+        let mut missing = Missing::None;
+        for (j, m) in missings.iter().enumerate() {
+            if choices[j].len() < 2 {
+                continue;
+            }
+            let matters = points.iter().any(|(p, r)| {
+                choices[j].iter().any(|&alt| {
+                    let mut q = p.clone();
+                    q[j] = alt;
+                    row_at(&q) != *r
+                })
+            });
+            if matters {
+                missing = missing.union(m);
+            } else if let Some(steps) = traces.get_mut(j) {
+                // An unknown input that did not matter is not part of the explanation.
+                steps.clear();
+            }
+        }
+
+        if points.iter().any(|(_, r)| r.is_none()) {
+            return Some(Value::Unknown(missing));
+        }
+        let possible: Vec<&TableRow> = rows.iter().filter_map(|&r| t.rows.get(r)).collect();
+        let mark = self.tracer.mark();
+        let value = self.outcome_of(e, t, &possible, missing);
+        let outcome_steps = self.tracer.take(mark);
+        // A settled value owes nothing to the inputs still unknown: explain it by the known ones.
+        let settled = !matches!(value, Value::Unknown(_) | Value::Range { .. });
+        for (j, steps) in traces.into_iter().enumerate() {
+            if !settled || choices[j].len() < 2 {
+                steps.into_iter().for_each(|s| self.tracer.push(s));
+            }
+        }
+        outcome_steps.into_iter().for_each(|s| self.tracer.push(s));
+        Some(value)
+    }
+
     pub(crate) fn need(&mut self, i: u32) -> (Value, Vec<Step>) {
         if let Some(Some(done)) = self.tables.needs.get(i as usize) {
             return cached::<T>(done);
@@ -610,6 +784,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
                 Value::Unknown(_) | Value::Range { .. } => self.eval(d),
                 v => v,
             },
+            Node::Table(t) => self.table(e, t),
             Node::Highest => self.highest(),
             Node::AsAt => self.as_at.map_or_else(Value::unknown, Value::Date),
             Node::MetGroups => {
@@ -1223,5 +1398,46 @@ fn bounded_extreme(agg: Agg, values: &[Value]) -> Value {
             missing: missing.settled(),
         },
         None => Value::unknown(),
+    }
+}
+
+/// The 1-based number of `row` in its table, for explanations.
+fn row_number(t: &Table, row: &TableRow) -> usize {
+    t.rows
+        .iter()
+        .position(|r| std::ptr::eq(r, row))
+        .map_or(0, |i| i + 1)
+}
+
+/// A level that is one of `candidates`: between the lowest and the highest of them.
+fn levels_between(mut missing: Missing, candidates: &[Value]) -> Value {
+    let mut bounds: Option<(u32, u32)> = None;
+    for c in candidates {
+        let (lo, hi) = match c {
+            Value::Symbol(s) => (*s, *s),
+            Value::Range { lo, hi, missing: m } => {
+                missing = missing.union(m);
+                (*lo, *hi)
+            }
+            other => return Value::Unknown(missing.union(&other.missing())),
+        };
+        bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+    }
+    match bounds {
+        Some((lo, hi)) if lo == hi => Value::Symbol(lo),
+        Some((lo, hi)) => Value::Range { lo, hi, missing },
+        None => Value::Unknown(missing),
+    }
+}
+
+/// Whether two known values are the same (a list is never taken to be: conservative).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Num(x), Value::Num(y)) => x == y,
+        (Value::Text(x), Value::Text(y)) => x == y,
+        (Value::Date(x), Value::Date(y)) => x == y,
+        (Value::Symbol(x), Value::Symbol(y)) => x == y,
+        _ => false,
     }
 }
