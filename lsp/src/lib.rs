@@ -15,6 +15,7 @@ use lsp_types::notification::{self as notif, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use text::{from_uri, to_uri, Lines};
 
@@ -45,13 +46,18 @@ pub fn serve(connection: Connection) -> Result<(), String> {
                     return Ok(());
                 }
                 let id = r.id.clone();
-                let resp = match server.request(r) {
+                // A bug in one answer must not end the session: the editor gets an error instead.
+                let answer = catch_unwind(AssertUnwindSafe(|| server.request(r)))
+                    .unwrap_or_else(|_| Err("internal error (a bug in earlyhelp lsp)".into()));
+                let resp = match answer {
                     Ok(v) => Response::new_ok(id, v),
                     Err(e) => Response::new_err(id, ErrorCode::RequestFailed as i32, e),
                 };
                 server.send(resp.into());
             }
-            Message::Notification(n) => server.notification(n),
+            Message::Notification(n) => {
+                let _ = catch_unwind(AssertUnwindSafe(|| server.notification(n)));
+            }
             Message::Response(_) => {}
         }
     }
@@ -164,9 +170,11 @@ const KEYWORDS: &[&str] = &[
     "today",
 ];
 
-/// Files with more `.policy` files than this under a workspace folder are not all searched for
-/// references (the open files and their imports still are).
+/// At most this many `.policy` files under a workspace folder are searched for references (the
+/// open files and their imports always are), found in at most this many folders: a workspace
+/// opened on a home folder must not be walked whole on every request.
 const MAX_WORKSPACE_FILES: usize = 500;
+const MAX_WORKSPACE_DIRS: usize = 2000;
 
 fn param<P: serde::de::DeserializeOwned>(v: Value) -> Result<P, String> {
     serde_json::from_value(v).map_err(|e| format!("bad parameters: {e}"))
@@ -535,48 +543,93 @@ const RESERVED: &[&str] = &[
 /// The fields that can follow `chain.`: those of the record the chain's type names where it can
 /// be followed from an input through fields, else every record's fields.
 fn fields_after(index: &Index, file: usize, chain: &str) -> Vec<usize> {
-    let path: Vec<&str> = chain
-        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .next()
-        .unwrap_or("")
-        .split('.')
-        .collect();
     let fields: Vec<usize> = index
         .visible_defs(file)
         .filter(|(_, d)| d.kind == Kind::Field)
         .map(|(i, _)| i)
         .collect();
-    let all = || fields.clone();
-    let Some((first, rest)) = path.split_first() else {
-        return all();
+    let of = |t: &str| -> Vec<usize> {
+        fields
+            .iter()
+            .copied()
+            .filter(|&d| record_of(index, d) == Some(t))
+            .collect()
     };
+    match chain_type(index, file, &fields, chain, chain.len(), 0) {
+        Some(t) if !of(&t).is_empty() => of(&t),
+        _ => fields,
+    }
+}
+
+/// The record (or list element) type of the name chain ending `text[..end]`, as far as the
+/// syntax shows it: an input's type, a `name: Type` parameter, or `name in list` whose list's
+/// type is known, then through fields.
+fn chain_type(
+    index: &Index,
+    file: usize,
+    fields: &[usize],
+    text: &str,
+    end: usize,
+    depth: usize,
+) -> Option<String> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let start = text[..end].rfind(|c: char| !word(c)).map_or(0, |i| i + 1);
+    let path: Vec<&str> = text[start..end].split('.').collect();
+    let (first, rest) = path.split_first()?;
+    if first.is_empty() || depth > 4 {
+        return None;
+    }
     let mut ty = index
         .visible_defs(file)
         .find(|(_, d)| d.kind == Kind::Input && d.name == *first)
-        .and_then(|(_, d)| d.ty.clone());
+        .and_then(|(_, d)| d.ty.clone())
+        .or_else(|| binder_type(index, file, fields, &text[..start], first, depth));
     for name in rest {
-        ty = ty
-            .and_then(|t| {
-                fields.iter().copied().find(|&d| {
-                    index.defs[d].name == *name && record_of(index, d) == Some(t.as_str())
-                })
-            })
+        let t = ty?;
+        ty = fields
+            .iter()
+            .copied()
+            .find(|&d| index.defs[d].name == *name && record_of(index, d) == Some(t.as_str()))
             .and_then(|d| index.defs[d].ty.clone());
     }
-    match ty {
-        Some(t)
-            if fields
-                .iter()
-                .any(|&d| record_of(index, d) == Some(t.as_str())) =>
-        {
-            fields
-                .iter()
-                .copied()
-                .filter(|&d| record_of(index, d) == Some(t.as_str()))
-                .collect()
+    ty
+}
+
+/// The type of a local name from its nearest binding before the cursor: `name: Type` (a fn's
+/// parameter) or `name in list` (a quantifier, aggregate or `for each`).
+fn binder_type(
+    index: &Index,
+    file: usize,
+    fields: &[usize],
+    before: &str,
+    name: &str,
+    depth: usize,
+) -> Option<String> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (at, _) in before.rmatch_indices(name) {
+        if before[..at].ends_with(is_word) {
+            continue;
         }
-        _ => all(),
+        let after = &before[at + name.len()..];
+        if after.starts_with(is_word) {
+            continue;
+        }
+        let after = after.trim_start();
+        if let Some(t) = after.strip_prefix(':') {
+            let t = t.trim_start();
+            let t = t.trim_start_matches("list of ").trim_start();
+            let ty: String = t.chars().take_while(|&c| is_word(c)).collect();
+            return (!ty.is_empty()).then_some(ty);
+        }
+        if let Some(list) = after.strip_prefix("in ") {
+            let list = list.trim_start();
+            let len = list
+                .find(|c: char| !(is_word(c) || c == '.'))
+                .unwrap_or(list.len());
+            return chain_type(index, file, fields, list, len, depth + 1);
+        }
     }
+    None
 }
 
 /// The record a field is declared in: the record whose declaration spans it.
@@ -609,8 +662,12 @@ fn location(
 /// Every `.policy` file under `root` (hidden folders and `target` skipped), up to a bound.
 fn policy_files(root: &Path, out: &mut Vec<PathBuf>) {
     let mut stack = vec![root.to_path_buf()];
-    let mut found = 0;
+    let (mut found, mut dirs) = (0, 0);
     while let Some(dir) = stack.pop() {
+        dirs += 1;
+        if dirs > MAX_WORKSPACE_DIRS {
+            return;
+        }
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };

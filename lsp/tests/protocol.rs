@@ -259,7 +259,13 @@ fn diagnostics_in_an_imported_file_go_to_that_file() {
     let part = dir.join("part.policy");
     std::fs::write(&part, "param limit: money = 12 months\n").unwrap();
     let main = dir.join("main.policy");
-    let text = "policy p { version \"1\" }\nimport \"part.policy\"\nrecord R { n: number }\ninput x: R\ndecision d = x.n < limitt\n";
+    let text = concat!(
+        "policy p { version \"1\" }\n",
+        "import \"part.policy\"\n",
+        "record R { n: number }\n",
+        "input x: R\n",
+        "decision d = x.n < limitt\n",
+    );
     let mut ed = Editor::start();
     ed.roots.push((format!("{}/", uri(&dir)), "TMP/".into()));
     ed.open(&main, text);
@@ -344,7 +350,7 @@ fn completion_offers_fields_after_a_dot_and_names_elsewhere() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("c.policy");
     let text = format!(
-        "import \"{}\"\ndecision d = family.\n",
+        "import \"{}\"\ndecision d = family.\ndecision e = any c in family.members: c.\n",
         uri(&policy("shared/family-record.policy")).trim_start_matches("file://")
     );
     std::fs::write(&file, &text).unwrap();
@@ -352,11 +358,24 @@ fn completion_offers_fields_after_a_dot_and_names_elsewhere() {
     ed.open(&file, &text);
     let fields = ed.request(
         "textDocument/completion",
-        json!({ "textDocument": { "uri": uri(&file) }, "position": { "line": 1, "character": 20 } }),
+        json!({
+            "textDocument": { "uri": uri(&file) },
+            "position": { "line": 1, "character": 20 },
+        }),
+    );
+    let member = ed.request(
+        "textDocument/completion",
+        json!({
+            "textDocument": { "uri": uri(&file) },
+            "position": { "line": 2, "character": 40 },
+        }),
     );
     let names = ed.request(
         "textDocument/completion",
-        json!({ "textDocument": { "uri": uri(&file) }, "position": { "line": 1, "character": 13 } }),
+        json!({
+            "textDocument": { "uri": uri(&file) },
+            "position": { "line": 1, "character": 13 },
+        }),
     );
     drop(ed);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -375,6 +394,7 @@ fn completion_offers_fields_after_a_dot_and_names_elsewhere() {
         assert!(names.contains(&want.to_string()), "{want} in {names:?}");
     }
     insta::assert_snapshot!("family_fields", labels(&fields).join("\n"));
+    insta::assert_snapshot!("member_fields", labels(&member).join("\n"));
 }
 
 #[test]
@@ -456,7 +476,10 @@ fn outline_and_formatting() {
     // A shipped policy is in canonical layout: no edits. A messy one is reformatted.
     let none = ed.request(
         "textDocument/formatting",
-        json!({ "textDocument": { "uri": uri(&file) }, "options": { "tabSize": 4, "insertSpaces": true } }),
+        json!({
+            "textDocument": { "uri": uri(&file) },
+            "options": { "tabSize": 4, "insertSpaces": true },
+        }),
     );
     assert_eq!(none, json!([]));
     let messy = policy("scratch-format.policy");
@@ -464,7 +487,10 @@ fn outline_and_formatting() {
     ed.open(&messy, text);
     let edits = ed.request(
         "textDocument/formatting",
-        json!({ "textDocument": { "uri": uri(&messy) }, "options": { "tabSize": 4, "insertSpaces": true } }),
+        json!({
+            "textDocument": { "uri": uri(&messy) },
+            "options": { "tabSize": 4, "insertSpaces": true },
+        }),
     );
     assert_eq!(
         edits[0]["newText"],
