@@ -250,6 +250,17 @@ fn diagnostics_as_the_author_types_with_a_quick_fix() {
         }),
     );
     insta::assert_snapshot!("typo_quick_fix", pretty(&actions));
+
+    // Fixed: the diagnostics go. Broken and closed: they go too.
+    ed.change(&file, &text);
+    assert_eq!(ed.diagnostics_for(&file), json!([]));
+    ed.change(&file, &typo);
+    assert_eq!(ed.diagnostics_for(&file), diags);
+    ed.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri(&file) } }),
+    );
+    assert_eq!(ed.diagnostics_for(&file), json!([]));
 }
 
 #[test]
