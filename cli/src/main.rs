@@ -79,6 +79,9 @@ enum Command {
         after_help = "Example:\n  earlyhelp diff old.policy new.policy --records policies/examples/families-1000.jsonl --format markdown"
     )]
     Diff(diff::Args),
+    /// Serve editors over the Language Server Protocol on standard input and output (see
+    /// docs/editor.md).
+    Lsp,
     /// Write synthetic families in the reference record shape, as JSON Lines.
     #[command(
         after_help = "Example:\n  earlyhelp synth --families 100000 --seed 7 > families.jsonl"
@@ -112,6 +115,13 @@ fn main() -> ExitCode {
             internal,
         } => explain(&policy, &record, as_at, json, trace, internal),
         Command::Diff(args) => diff::run(&args),
+        Command::Lsp => match earlyhelp_lsp::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: earlyhelp lsp: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Synth {
             families,
             seed,

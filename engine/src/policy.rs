@@ -375,6 +375,20 @@ impl Policy {
         Policy::load(SourceFile { name, text }, &FileLoader)
     }
 
+    /// Loads and checks `text` as if it were the contents of the file `path`: its imports are read
+    /// from disk relative to `path`, and diagnostics name `path`. For editors, which check the
+    /// text being typed before it is saved.
+    pub fn from_text_at(path: impl AsRef<Path>, text: &str) -> Result<Policy, LoadError> {
+        let name = path.as_ref().to_string_lossy().replace('\\', "/");
+        Policy::load(
+            SourceFile {
+                name,
+                text: text.to_string(),
+            },
+            &FileLoader,
+        )
+    }
+
     /// Loads and checks a policy from text; `name` is how diagnostics refer to it. A policy given
     /// as text cannot `import` (use [`Policy::from_file`]).
     pub fn from_source(name: &str, text: &str) -> Result<Policy, LoadError> {
