@@ -35,8 +35,9 @@
 //! let options = Options::default().explain(true);
 //! let decision = policy.evaluate_with(&json!({"id": "C3", "attendance_pct": 84.5}), &options)?;
 //! let text = decision.explanation().map(|e| e.to_text()).unwrap_or_default();
-//! assert!(text.contains("Attends less than 90% of sessions: YES"));
-//! assert!(text.contains("84.5% < 90%"));
+//! assert!(text.contains("Attends less than 90% of sessions: yes."));
+//! let trace = decision.explanation().map(|e| e.to_trace()).unwrap_or_default();
+//! assert!(trace.contains("84.5% < 90%"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -454,6 +454,19 @@ impl Scanner<'_> {
                     ast::ParamValue::Dated(values) => values.iter().for_each(|(_, e)| self.expr(e)),
                 }
             }
+            // A decision table is a value by its name, like a `let`; its inputs use names.
+            Item::Table(t) => {
+                let label = t
+                    .label
+                    .as_ref()
+                    .map(|l| format!("\n\n{}", l.value))
+                    .unwrap_or_default();
+                let hover = format!("{}{label}", code(&format!("table {}", t.name.name)));
+                self.def(Kind::Let, &t.name, t.span, hover, None);
+                for input in &t.inputs {
+                    self.expr(input);
+                }
+            }
             Item::Let(l) => {
                 let ty =
                     l.ty.as_ref()
