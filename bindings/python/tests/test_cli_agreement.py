@@ -72,9 +72,8 @@ def test_diff_agrees_with_the_cli_diff(sf, families_path, cli, tmp_path):
     folder = tmp_path / "policies"
     (folder / "shared").mkdir(parents=True)
     (folder / "sf").mkdir()
-    (folder / "shared" / "family-record.policy").write_text(
-        (SF.parent.parent / "shared" / "family-record.policy").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    for shared in (SF.parent.parent / "shared").iterdir():  # the record and the words over it
+        (folder / "shared" / shared.name).write_text(shared.read_text(encoding="utf-8"), encoding="utf-8")
     text = SF.read_text(encoding="utf-8")
     assert "param persistent_absence_at_most: percent = 90%" in text
     new_path = folder / "sf" / "supporting-families.policy"
