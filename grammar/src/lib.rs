@@ -11,6 +11,6 @@ mod slips;
 
 pub use parse::{
     parse, parse_expr, parse_steps, SyntaxError, MAX_BRACKETS, MAX_DEPTH, MAX_PARSE_STEPS,
-    MAX_TYPE_DEPTH,
+    MAX_TYPE_DEPTH, RESERVED,
 };
 pub use print::{format, print, print_expr, FormatError};

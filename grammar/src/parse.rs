@@ -316,7 +316,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
 }
 
 /// Words that glue expressions together and so cannot name anything.
-pub(crate) const RESERVED: [&str; 15] = [
+pub const RESERVED: [&str; 15] = [
     "and",
     "or",
     "not",

@@ -422,7 +422,7 @@ impl Server<'_> {
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !RESERVED.contains(&name.as_str());
+            && !earlyhelp_grammar::RESERVED.contains(&name.as_str());
         if !valid {
             return Err(format!("`{name}` is not a name a policy can declare"));
         }
@@ -520,25 +520,6 @@ impl Server<'_> {
         Ok(items)
     }
 }
-
-/// The words the grammar reserves: no declaration can take them as a name.
-const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "where",
-    "otherwise",
-    "between",
-    "within",
-    "when",
-    "then",
-    "else",
-    "true",
-    "false",
-    "of",
-];
 
 /// The fields that can follow `chain.`: those of the record the chain's type names where it can
 /// be followed from an input through fields, else every record's fields.
@@ -767,6 +748,24 @@ mod symbols {
         }
     }
 
+    /// The values of an enum or the levels of a scale, with their labels.
+    fn members(lines: &Lines, values: &[ast::Labelled]) -> Vec<DocumentSymbol> {
+        values
+            .iter()
+            .map(|v| {
+                let label = v.label.as_ref().map(|l| l.value.clone());
+                symbol(
+                    lines,
+                    &v.id,
+                    label,
+                    SymbolKind::ENUM_MEMBER,
+                    v.id.span,
+                    vec![],
+                )
+            })
+            .collect()
+    }
+
     /// The outline of a file: its declarations, with needs under their groups, fields under
     /// their records, values under their enums and levels under their scales.
     pub fn outline(module: &ast::Module, lines: &Lines) -> Vec<DocumentSymbol> {
@@ -838,37 +837,11 @@ mod symbols {
                     symbol(lines, &r.name, None, SymbolKind::STRUCT, r.span, fields)
                 }
                 Item::Enum(e) => {
-                    let values = e
-                        .values
-                        .iter()
-                        .map(|v| {
-                            symbol(
-                                lines,
-                                &v.id,
-                                v.label.as_ref().map(|l| l.value.clone()),
-                                SymbolKind::ENUM_MEMBER,
-                                v.id.span,
-                                vec![],
-                            )
-                        })
-                        .collect();
+                    let values = members(lines, &e.values);
                     symbol(lines, &e.name, None, SymbolKind::ENUM, e.span, values)
                 }
                 Item::Scale(s) => {
-                    let levels = s
-                        .levels
-                        .iter()
-                        .map(|v| {
-                            symbol(
-                                lines,
-                                &v.id,
-                                v.label.as_ref().map(|l| l.value.clone()),
-                                SymbolKind::ENUM_MEMBER,
-                                v.id.span,
-                                vec![],
-                            )
-                        })
-                        .collect();
+                    let levels = members(lines, &s.levels);
                     symbol(lines, &s.name, None, SymbolKind::ENUM, s.span, levels)
                 }
                 _ => continue,
