@@ -37,6 +37,9 @@ pub struct Diagnostic {
     /// What would fix it, where that helps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Other places the finding concerns (the first definition of a name defined twice).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
     /// The rendered source lines with the caret, for terminals.
     #[serde(skip)]
     pub(crate) snippet: String,
@@ -83,6 +86,25 @@ pub(crate) struct Finding {
     pub message: String,
     pub label: Option<String>,
     pub help: Option<String>,
+    /// Other places the finding concerns, each with a note.
+    pub related: Vec<(crate::ir::Loc, String)>,
+}
+
+/// Another place a diagnostic concerns: a file, a 1-based line and column, and what is there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// The file as it was named when loaded.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// 1-based line just past the end.
+    pub end_line: usize,
+    /// 1-based column just past the end, in characters.
+    pub end_column: usize,
+    /// What is there (`first defined here`).
+    pub message: String,
 }
 
 impl Finding {
@@ -95,6 +117,7 @@ impl Finding {
             message: message.into(),
             label: None,
             help: None,
+            related: Vec::new(),
         }
     }
     pub(crate) fn warning(loc: crate::ir::Loc, message: impl Into<String>) -> Finding {
@@ -109,6 +132,11 @@ impl Finding {
     }
     pub(crate) fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
+        self
+    }
+    /// Another place the finding concerns.
+    pub(crate) fn related(mut self, loc: crate::ir::Loc, message: impl Into<String>) -> Finding {
+        self.related.push((loc, message.into()));
         self
     }
 }
@@ -178,6 +206,25 @@ pub(crate) fn render(finding: &Finding, files: &[SourceFile]) -> Diagnostic {
         end_column,
         label: finding.label.clone(),
         help: finding.help.clone(),
+        related: finding
+            .related
+            .iter()
+            .map(|(loc, message)| {
+                let (name, text) = files
+                    .get(loc.file as usize)
+                    .map_or(("<unknown>", ""), |f| (f.name.as_str(), f.text.as_str()));
+                let (line, column) = line_col(text, loc.span.start);
+                let (end_line, end_column) = line_col(text, loc.span.end.max(loc.span.start));
+                Related {
+                    file: name.to_string(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    message: message.clone(),
+                }
+            })
+            .collect(),
         snippet,
     }
 }

@@ -308,6 +308,7 @@ fn file_diagnostic(file: &str, message: String) -> Diagnostic {
         end_column: 1,
         label: None,
         help: None,
+        related: Vec::new(),
         snippet: String::new(),
     }
 }

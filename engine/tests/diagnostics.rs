@@ -972,6 +972,19 @@ fn diagnostic_fields_duplicate_decision() {
         d.help.as_deref(),
         Some("the first definition is at dup.policy:5; rename one of them")
     );
+    // The first definition, as a related location (for editors).
+    assert_eq!(d.related.len(), 1);
+    let first = &d.related[0];
+    assert_eq!(
+        (
+            first.file.as_str(),
+            first.line,
+            first.column,
+            first.end_column
+        ),
+        ("dup.policy", 5, 10, 18)
+    );
+    assert_eq!(first.message, "first defined here");
     let value = serde_json::to_value(&d).expect("serialises");
     let keys: Vec<&str> = value
         .as_object()
@@ -990,7 +1003,8 @@ fn diagnostic_fields_duplicate_decision() {
             "end_line",
             "end_column",
             "label",
-            "help"
+            "help",
+            "related"
         ]
     );
     assert_eq!(value["label"], json!("defined again here"));

@@ -683,7 +683,24 @@ fn to_lsp_diagnostic(d: &earlyhelp::Diagnostic, lines: Option<&Lines>) -> lsp::D
     if let Some(help) = &d.help {
         message.push_str(&format!("\nhelp: {help}"));
     }
+    // Other places the finding concerns (a name's first definition), in their own files.
+    let related: Vec<lsp::DiagnosticRelatedInformation> = d
+        .related
+        .iter()
+        .filter_map(|r| {
+            let uri = text::to_uri(std::path::Path::new(&r.file))?;
+            let at = |l: usize, c: usize| {
+                lsp::Position::new(l.saturating_sub(1) as u32, c.saturating_sub(1) as u32)
+            };
+            let range = lsp::Range::new(at(r.line, r.column), at(r.end_line, r.end_column));
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location::new(uri, range),
+                message: r.message.clone(),
+            })
+        })
+        .collect();
     lsp::Diagnostic {
+        related_information: (!related.is_empty()).then_some(related),
         range: lsp::Range::new(pos(d.line, d.column), pos(d.end_line, d.end_column)),
         severity: Some(if d.is_error() {
             lsp::DiagnosticSeverity::ERROR

@@ -512,3 +512,39 @@ fn outline_and_formatting() {
         json!({ "line": 2, "character": 0 })
     );
 }
+
+#[test]
+fn a_name_defined_twice_points_at_its_first_definition() {
+    let mut ed = Editor::start();
+    let file = policy(CONTINUUM);
+    let text = std::fs::read_to_string(&file).unwrap();
+    // A second `look_back`, after the first.
+    let twice = format!("{text}\nparam look_back: duration = 6 months\n");
+    ed.open(&file, &twice);
+    let diags = ed.diagnostics_for(&file);
+    let dup = diags
+        .as_array()
+        .and_then(|d| {
+            d.iter().find(|x| {
+                x["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("defined twice"))
+            })
+        })
+        .expect("the duplicate is reported");
+    let related = &dup["relatedInformation"][0];
+    assert_eq!(related["message"], "first defined here");
+    let at = related["location"]["uri"].as_str().unwrap_or_default();
+    assert!(
+        at.ends_with("continuum-of-need/continuum-of-need.policy"),
+        "{at}"
+    );
+    let first_line = text
+        .lines()
+        .position(|l| l.starts_with("param look_back"))
+        .expect("the first definition");
+    assert_eq!(
+        related["location"]["range"]["start"]["line"],
+        json!(first_line)
+    );
+}

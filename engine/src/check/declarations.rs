@@ -18,6 +18,7 @@ impl<'a> Checker<'a> {
             );
             self.findings.push(
                 Finding::error(loc, msg)
+                    .related(*first, "first defined here")
                     .label("defined again here")
                     .help(help),
             );
@@ -48,6 +49,7 @@ impl<'a> Checker<'a> {
             );
             self.findings.push(
                 Finding::error(loc, msg)
+                    .related(*first, "first defined here")
                     .label("defined again here")
                     .help(help),
             );
