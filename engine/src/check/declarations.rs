@@ -9,19 +9,9 @@ impl<'a> Checker<'a> {
             file,
             span: name.span,
         };
-        if let Some((_, first)) = self.values.get(&name.name) {
+        if let Some(&(_, first)) = self.values.get(&name.name) {
             let msg = format!("`{}` is defined twice", name.name);
-            let help = format!(
-                "the first definition is at {}:{}; rename one of them",
-                self.file_name(first.file),
-                self.line_of(*first)
-            );
-            self.findings.push(
-                Finding::error(loc, msg)
-                    .related(*first, "first defined here")
-                    .label("defined again here")
-                    .help(help),
-            );
+            self.defined_twice(loc, first, msg, "; rename one of them");
             return;
         }
         self.values.insert(name.name.clone(), (def, loc));
@@ -40,22 +30,28 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        if let Some((_, first)) = self.types.get(&name.name) {
+        if let Some(&(_, first)) = self.types.get(&name.name) {
             let msg = format!("type `{}` is defined twice", name.name);
-            let help = format!(
-                "the first definition is at {}:{}",
-                self.file_name(first.file),
-                self.line_of(*first)
-            );
-            self.findings.push(
-                Finding::error(loc, msg)
-                    .related(*first, "first defined here")
-                    .label("defined again here")
-                    .help(help),
-            );
+            self.defined_twice(loc, first, msg, "");
             return;
         }
         self.types.insert(name.name.clone(), (def, loc));
+    }
+
+    /// A name defined again at `again`, first defined at `first`: one error, with the first
+    /// definition as its related place and in its help (followed by `advice`).
+    fn defined_twice(&mut self, again: Loc, first: Loc, message: String, advice: &str) {
+        let help = format!(
+            "the first definition is at {}:{}{advice}",
+            self.file_name(first.file),
+            self.line_of(first)
+        );
+        self.findings.push(
+            Finding::error(again, message)
+                .related(first, "first defined here")
+                .label("defined again here")
+                .help(help),
+        );
     }
 
     /// First pass: every name, so definitions may refer to each other in any order.

@@ -231,23 +231,7 @@ impl<'p, T: Tracer> Eval<'p, T> {
         if reaches_otherwise {
             candidates.push(self.eval(otherwise));
         }
-        let mut bounds: Option<(u32, u32)> = None;
-        for c in &candidates {
-            let (lo, hi) = match c {
-                Value::Symbol(s) => (*s, *s),
-                Value::Range { lo, hi, missing: m } => {
-                    missing = missing.union(m);
-                    (*lo, *hi)
-                }
-                other => return Value::Unknown(missing.union(&other.missing())),
-            };
-            bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
-        }
-        match bounds {
-            Some((lo, hi)) if lo == hi => Value::Symbol(lo),
-            Some((lo, hi)) => Value::Range { lo, hi, missing },
-            None => Value::Unknown(missing),
-        }
+        levels_between(missing, &candidates)
     }
 
     /// A decision table. The rows that could still match, in order, are those whose conditions
