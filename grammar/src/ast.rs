@@ -462,6 +462,29 @@ pub enum Agg {
     Max,
 }
 
+impl Quant {
+    /// How the quantifier is written, with the space that follows it: `any `.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Quant::Any => "any ",
+            Quant::All => "all ",
+            Quant::None => "none ",
+        }
+    }
+}
+
+impl Agg {
+    /// How the aggregate is written, up to its list: `count of `.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Agg::Count => "count of ",
+            Agg::Sum => "sum of ",
+            Agg::Min => "min of ",
+            Agg::Max => "max of ",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetKind {
     Groups,

@@ -91,11 +91,7 @@ pub(crate) fn lay(e: &Expr, min: u8, indent: usize, col: usize, tail: usize) -> 
             filter,
             body,
         } => {
-            let kw = match quant {
-                Quant::Any => "any ",
-                Quant::All => "all ",
-                Quant::None => "none ",
-            };
+            let kw = quant.keyword();
             let mut lines = binding(kw, binder, list, filter.as_deref(), indent, col, 1);
             push_last(&mut lines, ":");
             body_below(&mut lines, body, indent, tail);
@@ -108,12 +104,7 @@ pub(crate) fn lay(e: &Expr, min: u8, indent: usize, col: usize, tail: usize) -> 
             filter,
             body,
         } => {
-            let kw = match agg {
-                Agg::Count => "count of ",
-                Agg::Sum => "sum of ",
-                Agg::Min => "min of ",
-                Agg::Max => "max of ",
-            };
+            let kw = agg.keyword();
             let Some(binder) = binder else {
                 return prefixed(kw, lay(list, ATOM, indent, col + kw.len(), tail));
             };

@@ -772,11 +772,7 @@ pub(crate) fn expr(out: &mut String, e: &Expr, min: u8) {
             filter,
             body,
         } => {
-            out.push_str(match quant {
-                Quant::Any => "any ",
-                Quant::All => "all ",
-                Quant::None => "none ",
-            });
+            out.push_str(quant.keyword());
             binding(out, binder, list, filter.as_deref());
             out.push_str(": ");
             expr(out, body, 0);
@@ -788,12 +784,7 @@ pub(crate) fn expr(out: &mut String, e: &Expr, min: u8) {
             filter,
             body,
         } => {
-            out.push_str(match agg {
-                Agg::Count => "count of ",
-                Agg::Sum => "sum of ",
-                Agg::Min => "min of ",
-                Agg::Max => "max of ",
-            });
+            out.push_str(agg.keyword());
             match binder {
                 Some(b) => binding(out, b, list, filter.as_deref()),
                 None => expr(out, list, ATOM),

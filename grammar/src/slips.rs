@@ -15,6 +15,41 @@ fn slip(start: usize, end: usize, message: &str, help: &str) -> SyntaxError {
     }
 }
 
+/// Operators of other languages the parser stops in the middle of: the two characters, the
+/// message and the help.
+const SPLIT_OPERATORS: [(char, char, &str, &str); 5] = [
+    (
+        '=',
+        '=',
+        "`==` is not an operator here",
+        "one `=` compares two values: write `=` instead of `==`",
+    ),
+    (
+        '<',
+        '>',
+        "`<>` is not an operator here",
+        "write `!=` for \"is not equal to\" (or `is not` for an enum value)",
+    ),
+    (
+        '=',
+        '>',
+        "`=>` is not an operator here",
+        "for \"if x then y\" write `when x then y else z`, or the condition `not x or y`",
+    ),
+    (
+        ':',
+        '=',
+        "`:=` is not how a definition is written",
+        "a definition takes `=`: write `let name = value`",
+    ),
+    (
+        '/',
+        '/',
+        "`//` does not start a comment",
+        "comments start with `#` and run to the end of the line",
+    ),
+];
+
 const WHEN_HELP: &str =
     "write `when condition then value else other`; each further branch starts with `when`";
 
@@ -39,46 +74,10 @@ pub(crate) fn at_error(source: &str, pos: usize, positives: &[Rule]) -> Option<S
     let expects = |r: Rule| positives.contains(&r);
 
     // Two-character operators from other languages, split where the parser stopped.
-    let pair = |first: char, second: char| prev_char == Some(first) && at.starts_with(second);
-    if pair('=', '=') {
-        return Some(slip(
-            pos - 1,
-            pos + 1,
-            "`==` is not an operator here",
-            "one `=` compares two values: write `=` instead of `==`",
-        ));
-    }
-    if pair('<', '>') {
-        return Some(slip(
-            pos - 1,
-            pos + 1,
-            "`<>` is not an operator here",
-            "write `!=` for \"is not equal to\" (or `is not` for an enum value)",
-        ));
-    }
-    if pair('=', '>') {
-        return Some(slip(
-            pos - 1,
-            pos + 1,
-            "`=>` is not an operator here",
-            "for \"if x then y\" write `when x then y else z`, or the condition `not x or y`",
-        ));
-    }
-    if pair(':', '=') {
-        return Some(slip(
-            pos - 1,
-            pos + 1,
-            "`:=` is not how a definition is written",
-            "a definition takes `=`: write `let name = value`",
-        ));
-    }
-    if pair('/', '/') {
-        return Some(slip(
-            pos - 1,
-            pos + 1,
-            "`//` does not start a comment",
-            "comments start with `#` and run to the end of the line",
-        ));
+    for (first, second, message, help) in SPLIT_OPERATORS {
+        if prev_char == Some(first) && at.starts_with(second) {
+            return Some(slip(pos - 1, pos + 1, message, help));
+        }
     }
     for (op, word) in [("&&", "and"), ("||", "or")] {
         if at.starts_with(op) {
