@@ -954,6 +954,27 @@ fn diagnostic_fields_unknown_field() {
 }
 
 #[test]
+fn a_field_of_every_member_is_checked_like_a_field_of_one() {
+    // `family.members.x` projects a field from every member: a misspelt one is reported as for
+    // one person, with the suggestion, or the fields when nothing is close.
+    let d = only_error(
+        "project.policy",
+        concat!(family!(), "decision ages = family.members.date_of_brith\n"),
+    );
+    assert_eq!(d.message, "record `Person` has no field `date_of_brith`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `date_of_birth`?"));
+    let d = only_error(
+        "project.policy",
+        concat!(family!(), "decision ages = family.members.postcode\n"),
+    );
+    assert_eq!(d.message, "record `Person` has no field `postcode`");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("the fields of Person are: role, date_of_birth, attendance_pct")
+    );
+}
+
+#[test]
 fn diagnostic_fields_duplicate_decision() {
     let d = only_error(
         "dup.policy",

@@ -52,62 +52,40 @@ impl Checker<'_> {
             }
         }
         let b = self.expr(file, base, scope, None);
+        // `p.age` reads a record's field; `children.age` projects it from every element.
+        let record = match &b.ty {
+            Type::Record(r) => Some((*r, false)),
+            Type::List(inner) => match **inner {
+                Type::Record(r) => Some((r, true)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((r, each)) = record {
+            let Some((index, f)) = self.record_field(r, &field.name) else {
+                let rec = &self.program.records[r as usize];
+                let names: Vec<String> = rec.fields.iter().map(|f| f.name.to_string()).collect();
+                let help = did_you_mean(&field.name, names.iter().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        format!("the fields of {} are: {}", rec.name, names.join(", "))
+                    });
+                let msg = format!("record `{}` has no field `{}`", rec.name, field.name);
+                self.error(floc, msg).help = Some(help);
+                return mk(Node::Const(Value::unknown()), Type::Error, loc);
+            };
+            let (ty, name, base) = (f.ty.clone(), f.name.clone(), Box::new(b));
+            return if each {
+                mk(
+                    Node::Project { base, index, name },
+                    Type::List(Box::new(ty)),
+                    loc,
+                )
+            } else {
+                mk(Node::Field { base, index, name }, ty, loc)
+            };
+        }
         match b.ty.clone() {
             Type::Error => mk(Node::Const(Value::unknown()), Type::Error, loc),
-            Type::Record(r) => match self.record_field(r, &field.name) {
-                Some((index, f)) => {
-                    let (ty, name) = (f.ty.clone(), f.name.clone());
-                    mk(
-                        Node::Field {
-                            base: Box::new(b),
-                            index,
-                            name,
-                        },
-                        ty,
-                        loc,
-                    )
-                }
-                None => {
-                    let rec = &self.program.records[r as usize];
-                    let names: Vec<String> =
-                        rec.fields.iter().map(|f| f.name.to_string()).collect();
-                    let help = did_you_mean(&field.name, names.iter().map(String::as_str))
-                        .unwrap_or_else(|| {
-                            format!("the fields of {} are: {}", rec.name, names.join(", "))
-                        });
-                    let msg = format!("record `{}` has no field `{}`", rec.name, field.name);
-                    self.error(floc, msg).help = Some(help);
-                    mk(Node::Const(Value::unknown()), Type::Error, loc)
-                }
-            },
-            Type::List(inner) if matches!(*inner, Type::Record(_)) => {
-                let Type::Record(r) = *inner else {
-                    return mk(Node::Const(Value::unknown()), Type::Error, loc);
-                };
-                match self.record_field(r, &field.name) {
-                    Some((index, f)) => {
-                        let (ty, name) = (Type::List(Box::new(f.ty.clone())), f.name.clone());
-                        mk(
-                            Node::Project {
-                                base: Box::new(b),
-                                index,
-                                name,
-                            },
-                            ty,
-                            loc,
-                        )
-                    }
-                    None => {
-                        let rec = &self.program.records[r as usize];
-                        let names: Vec<String> =
-                            rec.fields.iter().map(|f| f.name.to_string()).collect();
-                        let help = did_you_mean(&field.name, names.iter().map(String::as_str));
-                        let msg = format!("record `{}` has no field `{}`", rec.name, field.name);
-                        self.error(floc, msg).help = help;
-                        mk(Node::Const(Value::unknown()), Type::Error, loc)
-                    }
-                }
-            }
             Type::Level(s) if field.name == "label" => mk(
                 Node::Meta {
                     base: Box::new(b),
