@@ -46,7 +46,8 @@ pub struct Def {
     pub full: Span,
     /// Markdown for hover.
     pub hover: String,
-    /// For inputs and fields: the record or enum named by the type (lists unwrapped).
+    /// For inputs and fields: the record or enum named by the type (lists unwrapped); for enum
+    /// values and levels: their enum or scale.
     pub ty: Option<String>,
 }
 
@@ -56,6 +57,8 @@ pub enum Role {
     Value,
     Call,
     Field,
+    /// `Type.member`: a value of the enum or a level of the scale `Type`, else a field.
+    Member,
     Type,
     Level,
     Scale,
@@ -66,6 +69,8 @@ pub enum Role {
 pub struct Use {
     pub role: Role,
     pub name: String,
+    /// For [`Role::Member`]: the name before the dot.
+    pub owner: Option<String>,
     pub file: usize,
     pub span: Span,
 }
@@ -194,13 +199,25 @@ impl Index {
                     | Kind::Level
             ),
             Role::Call => k == Kind::Fn,
-            Role::Field => k == Kind::Field,
+            Role::Field | Role::Member => k == Kind::Field,
             Role::Type => matches!(k, Kind::Record | Kind::Enum | Kind::Scale),
             Role::Level => k == Kind::Level,
             Role::Scale => k == Kind::Scale,
             Role::NeedOrGroup => matches!(k, Kind::Need | Kind::Group),
             Role::Decision => k == Kind::Decision,
         };
+        if let (Role::Member, Some(owner)) = (u.role, &u.owner) {
+            let member = self.matching(u.file, &u.name, |k| {
+                matches!(k, Kind::EnumValue | Kind::Level)
+            });
+            let of_owner: Vec<usize> = member
+                .into_iter()
+                .filter(|&d| self.defs[d].ty.as_deref() == Some(owner.as_str()))
+                .collect();
+            if !of_owner.is_empty() {
+                return of_owner;
+            }
+        }
         let found: Vec<usize> = self.matching(u.file, &u.name, fits);
         if found.is_empty() && u.role == Role::Value {
             // Inside `xs where cond` an element's fields are plain names.
@@ -342,6 +359,27 @@ fn source_line(source: &Option<ast::Text>) -> String {
 }
 
 impl Scanner<'_> {
+    /// The values of an enum or the levels of a scale: each a definition whose hover shows how
+    /// it is written (`head`) and its label.
+    fn members(
+        &mut self,
+        kind: Kind,
+        members: &[ast::Labelled],
+        ty: &ast::Ident,
+        full: Span,
+        head: impl Fn(&str, &str) -> String,
+    ) {
+        for m in members {
+            let label = m
+                .label
+                .as_ref()
+                .map(|l| format!("\n\n{}", l.value))
+                .unwrap_or_default();
+            let hover = format!("{}{label}", code(&head(&m.id.name, &ty.name)));
+            self.def(kind, &m.id, full, hover, Some(ty.name.clone()));
+        }
+    }
+
     fn def(&mut self, kind: Kind, id: &ast::Ident, full: Span, hover: String, ty: Option<String>) {
         self.defs.push(Def {
             kind,
@@ -355,12 +393,17 @@ impl Scanner<'_> {
     }
 
     fn use_(&mut self, role: Role, id: &ast::Ident) {
+        self.use_of(role, id, None);
+    }
+
+    fn use_of(&mut self, role: Role, id: &ast::Ident, owner: Option<String>) {
         if role == Role::Value && self.locals.contains(&id.name) {
             return;
         }
         self.uses.push(Use {
             role,
             name: id.name.clone(),
+            owner,
             file: self.file,
             span: id.span,
         });
@@ -388,22 +431,9 @@ impl Scanner<'_> {
                 let values: Vec<&str> = e.values.iter().map(|v| v.id.name.as_str()).collect();
                 let hover = code(&format!("enum {} {{ {} }}", e.name.name, values.join(", ")));
                 self.def(Kind::Enum, &e.name, e.span, hover, None);
-                for v in &e.values {
-                    let label = v
-                        .label
-                        .as_ref()
-                        .map(|l| format!("\n\n{}", l.value))
-                        .unwrap_or_default();
-                    let hover =
-                        format!("{}{label}", code(&format!("{}.{}", e.name.name, v.id.name)));
-                    self.def(
-                        Kind::EnumValue,
-                        &v.id,
-                        e.span,
-                        hover,
-                        Some(e.name.name.clone()),
-                    );
-                }
+                self.members(Kind::EnumValue, &e.values, &e.name, e.span, |value, ty| {
+                    format!("{ty}.{value}")
+                });
             }
             Item::Record(r) => {
                 self.def(
@@ -520,18 +550,9 @@ impl Scanner<'_> {
                     levels.join(" < ")
                 ));
                 self.def(Kind::Scale, &s.name, s.span, hover, None);
-                for l in &s.levels {
-                    let label = l
-                        .label
-                        .as_ref()
-                        .map(|l| format!("\n\n{}", l.value))
-                        .unwrap_or_default();
-                    let hover = format!(
-                        "{}{label}",
-                        code(&format!("level {} of scale {}", l.id.name, s.name.name))
-                    );
-                    self.def(Kind::Level, &l.id, s.span, hover, Some(s.name.name.clone()));
-                }
+                self.members(Kind::Level, &s.levels, &s.name, s.span, |level, ty| {
+                    format!("level {level} of scale {ty}")
+                });
             }
             Item::Group(g) => {
                 let needs: Vec<String> =
@@ -634,7 +655,13 @@ impl Scanner<'_> {
             ExprKind::Name(i) => self.use_(Role::Value, i),
             ExprKind::Field(base, f) => {
                 self.expr(base);
-                self.use_(Role::Field, f);
+                match &base.kind {
+                    // `level.targeted_early_help`, `Role.child` — unless a local is meant.
+                    ExprKind::Name(owner) if !self.locals.contains(&owner.name) => {
+                        self.use_of(Role::Member, f, Some(owner.name.clone()))
+                    }
+                    _ => self.use_(Role::Field, f),
+                }
             }
             ExprKind::Call(f, args) => {
                 self.use_(Role::Call, f);

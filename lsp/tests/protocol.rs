@@ -300,6 +300,7 @@ fn hover_shows_needs_params_fields_and_builtins() {
         "|compulsory_school_age(",
         "within |look_back",
         "group |developmental",
+        "at(severely_absent(c), level.|targeted_early_help)",
     ] {
         let h = ed.at("textDocument/hover", &file, needle, json!({}));
         out.push_str(&format!(
