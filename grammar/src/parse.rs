@@ -614,19 +614,13 @@ fn item(p: Pair<Rule>) -> Item {
             })
         }
         Rule::let_decl => {
-            let parts: Vec<_> = inner(p).collect();
-            let mut it = parts.into_iter();
+            let mut it = inner(p);
             let name = ident(it.next().expect("grammar: let name"));
-            let mut next = it.next().expect("grammar: let value");
-            let mut ty = None;
-            if next.as_rule() == Rule::type_expr {
-                ty = Some(type_expr(next));
-                next = it.next().expect("grammar: let value");
-            }
+            let (ty, value) = typed(&mut it);
             Item::Let(LetDecl {
                 name,
                 ty,
-                value: expr(next),
+                value: expr(value),
                 span: sp,
             })
         }
@@ -634,17 +628,12 @@ fn item(p: Pair<Rule>) -> Item {
             let mut it = inner(p);
             let name = ident(it.next().expect("grammar: fn name"));
             let params = fn_params(it.next().expect("grammar: fn params"));
-            let mut next = it.next().expect("grammar: fn body");
-            let mut ret = None;
-            if next.as_rule() == Rule::type_expr {
-                ret = Some(type_expr(next));
-                next = it.next().expect("grammar: fn body");
-            }
+            let (ret, body) = typed(&mut it);
             Item::Fn(FnDecl {
                 name,
                 params,
                 ret,
-                body: expr(next),
+                body: expr(body),
                 span: sp,
             })
         }
@@ -821,6 +810,20 @@ fn labelled(p: Pair<Rule>) -> Labelled {
         id,
         label: it.next().map(text),
     }
+}
+
+/// An optional `: Type` and the expression after it, as in `let x: number = …` and
+/// `fn f(…): bool = …`.
+fn typed<'a>(it: &mut impl Iterator<Item = Pair<'a, Rule>>) -> (Option<TypeExpr>, Pair<'a, Rule>) {
+    let next = it.next().expect("grammar: a value");
+    if next.as_rule() != Rule::type_expr {
+        return (None, next);
+    }
+    let ty = type_expr(next);
+    (
+        Some(ty),
+        it.next().expect("grammar: a value after its type"),
+    )
 }
 
 fn fn_params(p: Pair<Rule>) -> Vec<FnParam> {
