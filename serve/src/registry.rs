@@ -246,6 +246,37 @@ pub(crate) fn imports(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Whether every file `text` imports, read in place of `served`'s file, lies inside `dir`:
+/// imports are read from disk, never from outside the folder the service serves.
+pub(crate) fn imports_inside(dir: &Path, served: &Served, text: &str) -> bool {
+    let here = served.path.parent().unwrap_or(dir);
+    let root = lexical(dir);
+    imports(text)
+        .iter()
+        .all(|i| lexical(&here.join(i)).starts_with(&root))
+}
+
+/// Diagnostics with their files named relative to the served folder, as `/v1/policies` names
+/// them (the folder as given, or with `.` and `..` resolved, as the engine names files a tests
+/// file reaches).
+pub(crate) fn relative_diagnostics(dir: &Path, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let prefixes = [dir.to_path_buf(), lexical(dir)]
+        .map(|d| format!("{}/", d.to_string_lossy().replace('\\', "/")));
+    diagnostics
+        .into_iter()
+        .map(|mut d| {
+            let files =
+                std::iter::once(&mut d.file).chain(d.related.iter_mut().map(|r| &mut r.file));
+            for file in files {
+                if let Some(rest) = prefixes.iter().find_map(|p| file.strip_prefix(p.as_str())) {
+                    *file = rest.to_string();
+                }
+            }
+            d
+        })
+        .collect()
+}
+
 /// `path` with `.` and `..` resolved by name, so two spellings of one file compare equal.
 pub(crate) fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
