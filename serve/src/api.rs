@@ -2,7 +2,7 @@
 //! pipeline (`earlyhelp::batch`), so it is byte for byte the row `earlyhelp eval` writes.
 
 use crate::problem::{Problem, ProblemDetails};
-use crate::registry::Served;
+use crate::registry::{relative_diagnostics, Served};
 use crate::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -527,8 +527,7 @@ async fn check(
             earlyhelp::Policy::from_text_at(&served.path, &text)
         }
     };
-    let diagnostics =
-        crate::registry::relative_diagnostics(dir, earlyhelp::diagnostics(&loaded).to_vec());
+    let diagnostics = relative_diagnostics(dir, earlyhelp::diagnostics(&loaded).to_vec());
     (
         [(header::CONTENT_TYPE, "application/json")],
         earlyhelp::diagnostics_json(&diagnostics),
