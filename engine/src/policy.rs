@@ -297,7 +297,7 @@ const LOAD_STACK_BYTES: usize = 256 << 20;
 const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// An error about a whole file, at its first line.
-fn file_diagnostic(file: &str, message: String) -> Diagnostic {
+pub(crate) fn file_diagnostic(file: &str, message: String) -> Diagnostic {
     Diagnostic {
         severity: diagnostic::Severity::Error,
         message,
@@ -314,7 +314,7 @@ fn file_diagnostic(file: &str, message: String) -> Diagnostic {
 }
 
 /// Reads imports from disk, relative to the importing file.
-struct FileLoader;
+pub(crate) struct FileLoader;
 
 impl Loader for FileLoader {
     fn load(&self, importer: &str, path: &str) -> Result<SourceFile, check::LoadFailure> {
@@ -402,7 +402,7 @@ impl Policy {
         )
     }
 
-    fn load(main: SourceFile, loader: &dyn Loader) -> Result<Policy, LoadError> {
+    pub(crate) fn load(main: SourceFile, loader: &dyn Loader) -> Result<Policy, LoadError> {
         if main.text.len() > MAX_POLICY_BYTES {
             let message = format!("the policy is larger than {} MiB", MAX_POLICY_BYTES >> 20);
             return Err(LoadError {

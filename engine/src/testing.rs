@@ -4,12 +4,14 @@
 //! way they are checked with the policy (a test naming a decision or need that does not exist
 //! does not load).
 
-use crate::check::TestCase;
-use crate::policy::read_text;
+use crate::check::{join_path, LoadFailure, Loader, TestCase};
+use crate::diagnostic::{LoadError, SourceFile};
+use crate::policy::{file_diagnostic, read_text, FileLoader};
 use crate::{Options, Policy};
 use earlyhelp_grammar::ast::{ExpectKind, Expected, MetState, NeedSubject, TestStep};
 use serde_json::Value as Json;
 use std::fmt;
+use std::path::Path;
 
 /// The outcome of one test block.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +79,34 @@ impl fmt::Display for TestReport {
 }
 
 impl Policy {
+    /// Loads the tests file `tests` (one that starts `tests for "…"`) with the policy it tests
+    /// read as `text` instead of from the file `policy`: runs a policy's tests against an edit
+    /// that is not saved (the playground's). Every other file is read from disk.
+    pub fn tests_against_text(
+        tests: impl AsRef<Path>,
+        policy: impl AsRef<Path>,
+        text: &str,
+    ) -> Result<Policy, LoadError> {
+        let tests = normal(tests.as_ref());
+        let tests_text = read_text(Path::new(&tests)).map_err(|why| LoadError {
+            diagnostics: vec![file_diagnostic(
+                &tests,
+                format!("cannot read the tests: {why}"),
+            )],
+        })?;
+        let edited = Edited {
+            path: normal(policy.as_ref()),
+            text,
+        };
+        Policy::load(
+            SourceFile {
+                name: tests,
+                text: tests_text,
+            },
+            &edited,
+        )
+    }
+
     /// Runs the policy's test blocks.
     pub fn run_tests(&self) -> TestReport {
         let results = self.test_cases().iter().map(|t| self.run_test(t)).collect();
@@ -247,6 +277,34 @@ impl Policy {
             }
         }
         result
+    }
+}
+
+/// A path as the loader names files (`/` separators, `.` and `..` resolved), so the edited
+/// policy is recognised however its tests file reaches it.
+fn normal(path: &Path) -> String {
+    join_path("", &path.to_string_lossy().replace('\\', "/"))
+}
+
+/// Reads files from disk, except the edited policy, which it answers with the edited text.
+struct Edited<'a> {
+    path: String,
+    text: &'a str,
+}
+
+impl Loader for Edited<'_> {
+    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, LoadFailure> {
+        let name = join_path(importer, path);
+        if name == self.path {
+            return Ok(SourceFile {
+                name,
+                text: self.text.to_string(),
+            });
+        }
+        FileLoader.load(importer, path)
+    }
+    fn load_script(&self, policy: &str, path: &str) -> Result<SourceFile, LoadFailure> {
+        FileLoader.load_script(policy, path)
     }
 }
 

@@ -2,7 +2,7 @@
 //! pipeline (`earlyhelp::batch`), so it is byte for byte the row `earlyhelp eval` writes.
 
 use crate::problem::{Problem, ProblemDetails};
-use crate::registry::{lexical, Served};
+use crate::registry::{relative_diagnostics, Served};
 use crate::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -516,13 +516,7 @@ async fn check(
             let Some(served) = state.registry.get(name) else {
                 return unknown_policy(name).into_response();
             };
-            // Imports are read from disk: never from outside the folder the service serves.
-            let here = served.path.parent().unwrap_or(dir.as_path()).to_path_buf();
-            let root = lexical(dir);
-            if crate::registry::imports(&text)
-                .iter()
-                .any(|i| !lexical(&here.join(i)).starts_with(&root))
-            {
+            if !crate::registry::imports_inside(dir, &served, &text) {
                 return Problem::new(
                     StatusCode::BAD_REQUEST,
                     "Import outside the policies",
@@ -533,22 +527,7 @@ async fn check(
             earlyhelp::Policy::from_text_at(&served.path, &text)
         }
     };
-    // Diagnostics name files relative to the served folder, as `/v1/policies` does.
-    let prefix = format!("{}/", dir.to_string_lossy().replace('\\', "/"));
-    let diagnostics: Vec<_> = earlyhelp::diagnostics(&loaded)
-        .iter()
-        .cloned()
-        .map(|mut d| {
-            let files =
-                std::iter::once(&mut d.file).chain(d.related.iter_mut().map(|r| &mut r.file));
-            for file in files {
-                if let Some(rest) = file.strip_prefix(&prefix) {
-                    *file = rest.to_string();
-                }
-            }
-            d
-        })
-        .collect();
+    let diagnostics = relative_diagnostics(dir, earlyhelp::diagnostics(&loaded).to_vec());
     (
         [(header::CONTENT_TYPE, "application/json")],
         earlyhelp::diagnostics_json(&diagnostics),

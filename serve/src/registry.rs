@@ -203,8 +203,9 @@ fn build(dir: &Path, previous: &Snapshot) -> Snapshot {
                     next.policies
                         .insert(kept.policy.name().to_string(), kept.clone());
                 }
+                let diagnostics = relative_diagnostics(dir, e.diagnostics);
                 next.failures
-                    .push(failure(&file, None, e.diagnostics, serving));
+                    .push(failure(&file, None, diagnostics, serving));
             }
         }
     }
@@ -246,6 +247,16 @@ pub(crate) fn imports(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Whether every file `text` imports, read in place of `served`'s file, lies inside `dir`:
+/// imports are read from disk, never from outside the folder the service serves.
+pub(crate) fn imports_inside(dir: &Path, served: &Served, text: &str) -> bool {
+    let here = served.path.parent().unwrap_or(dir);
+    let root = lexical(dir);
+    imports(text)
+        .iter()
+        .all(|i| lexical(&here.join(i)).starts_with(&root))
+}
+
 /// `path` with `.` and `..` resolved by name, so two spellings of one file compare equal.
 pub(crate) fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -267,6 +278,29 @@ fn relative(dir: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+/// Diagnostics naming their files relative to the served folder, as `/v1/policies` does, never
+/// as this machine does: the folder as given, or with `.` and `..` resolved (as the engine names
+/// the files a tests file reaches).
+pub(crate) fn relative_diagnostics(dir: &Path, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let prefixes = [dir.to_path_buf(), lexical(dir)].map(|d| {
+        let prefix = format!("{}/", d.to_string_lossy().replace('\\', "/"));
+        prefix.replace("//", "/")
+    });
+    diagnostics
+        .into_iter()
+        .map(|mut d| {
+            let files =
+                std::iter::once(&mut d.file).chain(d.related.iter_mut().map(|r| &mut r.file));
+            for file in files {
+                if let Some(rest) = prefixes.iter().find_map(|p| file.strip_prefix(p.as_str())) {
+                    *file = rest.to_string();
+                }
+            }
+            d
+        })
+        .collect()
 }
 
 /// Every file under `dir`, in path order.
