@@ -21,6 +21,9 @@ pub(crate) struct PyPolicy {
     pub(crate) inner: Policy,
 }
 
+/// A policy's files, `(name, text)`, the main file first.
+type Sources = Vec<(String, String)>;
+
 /// `PolicyError` for a policy that did not load.
 pub(crate) fn policy_error(py: Python<'_>, e: &LoadError) -> PyErr {
     let build = || -> PyResult<PyErr> {
@@ -166,7 +169,7 @@ impl PyPolicy {
     /// Loads a policy from the files ``_sources()`` gave (internal: how a pickled policy, and
     /// the policy Spark ships to its executors, loads where its files are not).
     #[staticmethod]
-    fn _from_sources(py: Python<'_>, sources: Vec<(String, String)>) -> PyResult<PyPolicy> {
+    fn _from_sources(py: Python<'_>, sources: Sources) -> PyResult<PyPolicy> {
         match py.detach(|| Policy::from_sources(&sources)) {
             Ok(inner) => Ok(PyPolicy { inner }),
             Err(e) => Err(policy_error(py, &e)),
@@ -174,15 +177,13 @@ impl PyPolicy {
     }
 
     /// Every file the policy was loaded from, ``(name, text)``, the main file first (internal).
-    fn _sources(&self) -> Vec<(String, String)> {
+    fn _sources(&self) -> Sources {
         self.inner.sources()
     }
 
     /// A policy pickles as its files (imports and scripts included), so it can be sent to
     /// another process or a Spark executor and loads there, checked again, without the disk.
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Vec<(String, String)>,))> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Sources,))> {
         let load = slf.get_type().getattr("_from_sources")?;
         Ok((load, (slf.get().inner.sources(),)))
     }
