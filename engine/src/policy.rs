@@ -313,6 +313,25 @@ pub(crate) fn file_diagnostic(file: &str, message: String) -> Diagnostic {
     }
 }
 
+/// Reads imports and scripts from a policy's [`Policy::sources`], by the names the disk gave them.
+struct SourcesLoader<'a>(&'a [(String, String)]);
+
+impl Loader for SourcesLoader<'_> {
+    fn load(&self, importer: &str, path: &str) -> Result<SourceFile, check::LoadFailure> {
+        let name = check::join_path(importer, path);
+        match self.0.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => Ok(SourceFile {
+                name,
+                text: text.clone(),
+            }),
+            None => Err(check::LoadFailure {
+                reason: format!("{name} is not among the policy's files"),
+                help: None,
+            }),
+        }
+    }
+}
+
 /// Reads imports from disk, relative to the importing file.
 pub(crate) struct FileLoader;
 
@@ -388,6 +407,32 @@ impl Policy {
             },
             &FileLoader,
         )
+    }
+
+    /// Loads and checks a policy from the files [`Policy::sources`] gave (the main file first):
+    /// imports and scripts are read from them, not from disk, so a policy can be sent where its
+    /// files are not (a Spark executor) and loads there with the same content hash.
+    pub fn from_sources(files: &[(String, String)]) -> Result<Policy, LoadError> {
+        let Some((name, text)) = files.first() else {
+            return Err(LoadError {
+                diagnostics: vec![file_diagnostic("<policy>", "no policy file given".into())],
+            });
+        };
+        let main = SourceFile {
+            name: name.clone(),
+            text: text.clone(),
+        };
+        Policy::load(main, &SourcesLoader(files))
+    }
+
+    /// Every file the policy was loaded from, as `(name, text)`, the main file first: imports,
+    /// scripts and schemas included. [`Policy::from_sources`] loads them back.
+    pub fn sources(&self) -> Vec<(String, String)> {
+        self.inner
+            .files
+            .iter()
+            .map(|f| (f.name.clone(), f.text.clone()))
+            .collect()
     }
 
     /// Loads and checks a policy from text; `name` is how diagnostics refer to it. A policy given

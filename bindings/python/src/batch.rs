@@ -36,6 +36,8 @@ pub(crate) enum Records<'py> {
     /// A Python iterable of dicts, mappings or JSON texts; `na_is_null` reads float NaN (pandas'
     /// hole) as null.
     Python(Bound<'py, PyAny>, bool),
+    /// Arrow record batches (a pyarrow Table, a polars DataFrame…), read in Rust.
+    Arrow(crate::arrow::ArrowRows),
 }
 
 /// The `jobs` argument as the engine takes it (`None` or 0: one thread per core).
@@ -85,7 +87,7 @@ impl Source for PyRecords {
 
 /// Runs `run` over the records without the GIL. A Python error that stopped the batch (from
 /// the records, or `stopped` from the consumer) is raised as it was.
-fn with_source<T: Send>(
+pub(crate) fn with_source<T: Send>(
     py: Python<'_>,
     records: Records<'_>,
     stopped: &mut Option<PyErr>,
@@ -98,6 +100,13 @@ fn with_source<T: Send>(
             match stopped.take() {
                 Some(e) => Err(e),
                 None => result.map_err(|e| read_error(&path, e)),
+            }
+        }
+        Records::Arrow(rows) => {
+            let result = py.detach(|| run(&mut batch::Columns::new(rows), stopped));
+            match stopped.take() {
+                Some(e) => Err(e),
+                None => result.map_err(|e| PyRuntimeError::new_err(e.to_string())),
             }
         }
         Records::Python(iterable, na_is_null) => {
@@ -176,8 +185,8 @@ pub(crate) fn columns<'py>(
     options: Options,
     jobs: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let mut columns = Columns::new(policy, options.outside_in_force);
     let batch = Batch::new(policy).options(options).jobs(jobs);
-    let mut columns = Columns::new(policy);
     let mut stopped = None;
     with_source(py, records, &mut stopped, |source, stopped| {
         batch.for_each_chunk(source, |rows| {
@@ -193,17 +202,19 @@ pub(crate) fn columns<'py>(
 }
 
 /// The impact of changing `old` into `new` over the same records, as `earlyhelp diff --format
-/// json` gives it (internal: `earlyhelp.diff` builds the DataFrames). `records` is a path (str
-/// or os.PathLike, read as `path`) when `is_path`, else an iterable of records.
+/// json` gives it (internal: `earlyhelp.diff` builds the DataFrames). `kind` says what `records`
+/// is: `"path"` (str or os.PathLike), `"arrow"` (`json` naming its column of JSON texts, if
+/// any) or `"records"` (an iterable).
 #[pyfunction]
-#[pyo3(signature = (old, new, records, is_path, as_at = None, na_is_null = false, jobs = None))]
+#[pyo3(signature = (old, new, kind, records, json = None, as_at = None, na_is_null = false, jobs = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn _impact<'py>(
     py: Python<'py>,
     old: &Bound<'py, crate::policy::PyPolicy>,
     new: &Bound<'py, crate::policy::PyPolicy>,
+    kind: &str,
     records: &Bound<'py, PyAny>,
-    is_path: bool,
+    json: Option<&str>,
     as_at: Option<&Bound<'py, PyAny>>,
     na_is_null: bool,
     jobs: Option<usize>,
@@ -212,11 +223,7 @@ pub(crate) fn _impact<'py>(
         .options(Options::default().as_at(parse_as_at(as_at)?))
         .jobs(self::jobs(jobs)?);
     let new = &new.get().inner;
-    let records = if is_path {
-        Records::Path(records.extract()?)
-    } else {
-        Records::Python(records.clone(), na_is_null)
-    };
+    let records = crate::arrow::records_of(kind, records, json, na_is_null)?;
     let impact = with_source(py, records, &mut None, |source, _| {
         batch.compare(new, source)
     })?;
@@ -298,10 +305,13 @@ struct Columns {
     /// Made when the first explained row arrives (earlier rows, all failed, get `None`): a batch
     /// with no explained row has no explanation column.
     explanations: Option<Vec<Py<PyAny>>>,
+    /// Whether each row was outside the policy's `in_force` window, when those are evaluated
+    /// too (`outside_in_force=True`): eval's `outside_in_force`, a nullable boolean.
+    outside: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Columns {
-    fn new(policy: &Policy) -> Self {
+    fn new(policy: &Policy, outside_in_force: bool) -> Self {
         let infos = policy.decisions();
         let decisions = infos
             .iter()
@@ -321,6 +331,7 @@ impl Columns {
             missing: Vec::new(),
             errors: Vec::new(),
             explanations: None,
+            outside: outside_in_force.then(Default::default),
         }
     }
 
@@ -350,6 +361,10 @@ impl Columns {
                     self.missing
                         .push(self.texts.list(py, d.missing())?.into_any().unbind());
                     self.errors.push(py.None());
+                    if let Some((values, mask)) = &mut self.outside {
+                        values.push(u8::from(d.outside_in_force()));
+                        mask.push(0);
+                    }
                     if let Some(e) = d.explanation() {
                         let explanations = self
                             .explanations
@@ -376,6 +391,10 @@ impl Columns {
                     if let Some(explanations) = &mut self.explanations {
                         explanations.push(py.None());
                     }
+                    if let Some((values, mask)) = &mut self.outside {
+                        values.push(0);
+                        mask.push(1);
+                    }
                 }
             }
         }
@@ -398,6 +417,10 @@ impl Columns {
         out.set_item("decisions", decisions)?;
         out.set_item("missing", PyList::new(py, self.missing)?)?;
         out.set_item("error", PyList::new(py, self.errors)?)?;
+        if let Some((values, mask)) = &self.outside {
+            let column = (PyByteArray::new(py, values), PyByteArray::new(py, mask));
+            out.set_item("outside_in_force", column)?;
+        }
         match self.explanations {
             Some(explanations) => out.set_item("explanation", PyList::new(py, explanations)?)?,
             None => out.set_item("explanation", py.None())?,

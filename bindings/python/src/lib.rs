@@ -8,6 +8,7 @@
 //!
 //! The Python half (`python/earlyhelp/`) builds DataFrames, HTML and the exception classes.
 
+mod arrow;
 mod batch;
 mod convert;
 mod decision;
@@ -165,5 +166,8 @@ fn _earlyhelp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(batch::_impact, m)?)?;
     m.add_function(wrap_pyfunction!(_to_json_text, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::_evaluate_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::_arrow_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::_columns_from_arrow, m)?)?;
     Ok(())
 }

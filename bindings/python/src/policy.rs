@@ -21,6 +21,9 @@ pub(crate) struct PyPolicy {
     pub(crate) inner: Policy,
 }
 
+/// A policy's files, `(name, text)`, the main file first.
+type Sources = Vec<(String, String)>;
+
 /// `PolicyError` for a policy that did not load.
 pub(crate) fn policy_error(py: Python<'_>, e: &LoadError) -> PyErr {
     let build = || -> PyResult<PyErr> {
@@ -163,6 +166,28 @@ impl PyPolicy {
         }
     }
 
+    /// Loads a policy from the files ``_sources()`` gave (internal: how a pickled policy, and
+    /// the policy Spark ships to its executors, loads where its files are not).
+    #[staticmethod]
+    fn _from_sources(py: Python<'_>, sources: Sources) -> PyResult<PyPolicy> {
+        match py.detach(|| Policy::from_sources(&sources)) {
+            Ok(inner) => Ok(PyPolicy { inner }),
+            Err(e) => Err(policy_error(py, &e)),
+        }
+    }
+
+    /// Every file the policy was loaded from, ``(name, text)``, the main file first (internal).
+    fn _sources(&self) -> Sources {
+        self.inner.sources()
+    }
+
+    /// A policy pickles as its files (imports and scripts included), so it can be sent to
+    /// another process or a Spark executor and loads there, checked again, without the disk.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Sources,))> {
+        let load = slf.get_type().getattr("_from_sources")?;
+        Ok((load, (slf.get().inner.sources(),)))
+    }
+
     /// The name in the policy header (``policy supporting_families { … }``).
     #[getter]
     fn name(&self) -> &str {
@@ -245,17 +270,22 @@ impl PyPolicy {
     }
 
     /// Evaluates many records on all cores, with the GIL released, and returns a pandas
-    /// DataFrame: one row per record, in order, with the columns ``id``, one per decision,
+    /// DataFrame (or, with ``output="arrow"``, a pyarrow Table; ``output="polars"``, a polars
+    /// DataFrame): one row per record, in order, with the columns ``id``, one per decision,
     /// ``missing`` and ``error``. A record that cannot be evaluated gives a row whose ``error``
     /// says why; the others are unaffected.
     ///
     /// ``records`` is a list (or any iterable) of dicts or JSON texts, a pandas DataFrame (one
-    /// record per row; nested values in its cells), a pyarrow Table, or the path (``str`` or
-    /// ``os.PathLike``) of a JSON Lines file. With ``explain=True`` an ``explanation`` column holds
-    /// each record's explanation as nested dicts. ``jobs`` is how many threads evaluate (``None`` or
-    /// 0: one per core), like ``earlyhelp eval --jobs``. ``outside_in_force=True`` evaluates the
-    /// records assessed outside the policy's ``in_force`` window too (else they are error rows).
-    #[pyo3(signature = (records, as_at = None, explain = false, jobs = None, outside_in_force = false))]
+    /// record per row; nested values in its cells), a pyarrow Table or RecordBatch or a polars
+    /// DataFrame (nested structs and lists in the record shape, or one column of JSON texts; read
+    /// in Rust over the Arrow C data interface), or the path (``str`` or ``os.PathLike``) of a
+    /// JSON Lines file. With ``explain=True`` an ``explanation`` column holds each record's
+    /// explanation (nested dicts; JSON text in Arrow). ``jobs`` is how many threads evaluate
+    /// (``None`` or 0: one per core), like ``earlyhelp eval --jobs``. ``outside_in_force=True``
+    /// evaluates the records assessed outside the policy's ``in_force`` window too (else they are
+    /// error rows) and adds an ``outside_in_force`` column.
+    #[pyo3(signature = (records, as_at = None, explain = false, jobs = None, outside_in_force = false, output = "pandas"))]
+    #[allow(clippy::too_many_arguments)] // a Python signature: its keyword arguments
     fn evaluate_many<'py>(
         slf: &Bound<'py, Self>,
         records: &Bound<'py, PyAny>,
@@ -263,11 +293,12 @@ impl PyPolicy {
         explain: bool,
         jobs: Option<&Bound<'py, PyAny>>,
         outside_in_force: bool,
+        output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         py.import("earlyhelp._frames")?
             .getattr("evaluate_many")?
-            .call1((slf, records, as_at, explain, jobs, outside_in_force))
+            .call1((slf, records, as_at, explain, jobs, outside_in_force, output))
     }
 
     /// The columns of ``evaluate_many`` for records read from a file (internal).

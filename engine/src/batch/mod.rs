@@ -413,4 +413,44 @@ mod tests {
             r#"{"id":null,"line":2,"error":"n: a set has no JSON form"}"#
         );
     }
+
+    #[test]
+    fn a_column_of_json_texts_gives_the_rows_of_the_same_lines() {
+        const LINES: [&str; 3] = [r#"{"id": "A", "n": 3}"#, "not JSON", r#"{"id": "C"}"#];
+        struct Texts;
+        impl Columnar for Texts {
+            fn rows(&self) -> usize {
+                LINES.len()
+            }
+            fn record(&self, _: usize) -> Result<serde_json::Value, crate::RecordError> {
+                unreachable!("texts are handed over as texts")
+            }
+            fn input(&self, i: usize, line: usize) -> Input {
+                Input::text(line, LINES[i].to_string())
+            }
+        }
+        let policy = policy();
+        let (mut columnar, mut lines) = (Vec::new(), Vec::new());
+        Batch::new(&policy)
+            .write(
+                &mut Columns::new(Texts),
+                &mut JsonlWriter::new(),
+                &mut columnar,
+            )
+            .expect("runs");
+        let text = LINES.join("\n");
+        Batch::new(&policy)
+            .write(
+                &mut JsonLines::new(text.as_bytes()),
+                &mut JsonlWriter::new(),
+                &mut lines,
+            )
+            .expect("runs");
+        let lines = String::from_utf8(lines).expect("UTF-8");
+        assert_eq!(String::from_utf8(columnar).expect("UTF-8"), lines);
+        assert!(
+            lines.contains(r#""line":2,"error":"not valid JSON"#),
+            "{lines}"
+        );
+    }
 }

@@ -222,6 +222,14 @@ pub trait Columnar: Send {
     fn rows(&self) -> usize;
     /// Row `i` as a record, or why it cannot be one (a cell of a type JSON has no form for).
     fn record(&self, i: usize) -> Result<Json, RecordError>;
+    /// Row `i` as the input numbered `line`: [`Columnar::record`] unless overridden. A column of
+    /// JSON texts returns [`Input::text`], so each text is read as a line of JSON Lines is.
+    fn input(&self, i: usize, line: usize) -> Input {
+        match self.record(i) {
+            Ok(record) => Input::value(line, record),
+            Err(e) => Input::failed(line, e),
+        }
+    }
 }
 
 /// A [`Columnar`] input as a [`Source`]: rows numbered from 1.
@@ -240,14 +248,14 @@ impl<C: Columnar> Columns<C> {
 impl<C: Columnar> Source for Columns<C> {
     fn next_chunk(&mut self, chunk: &mut Vec<Input>) -> io::Result<()> {
         let end = self.columns.rows().min(self.next.saturating_add(CHUNK));
-        for i in self.next..end {
-            chunk.push(match self.columns.record(i) {
-                Ok(record) => Input::value(i + 1, record),
-                Err(e) => Input::failed(i + 1, e),
-            });
-        }
+        chunk.extend((self.next..end).map(|i| self.columns.input(i, i + 1)));
         self.next = end;
         Ok(())
+    }
+
+    /// Making records of columns is work of its own: it overlaps evaluation even on one thread.
+    fn costly(&self) -> bool {
+        true
     }
 }
 

@@ -3,18 +3,30 @@
 import datetime
 import os
 import pathlib
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union, final, overload
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final, overload
 
 import pandas as pd
 
 from ._types import DecisionInfo, Diagnostic, TestResult
 
 __version__: str
-__all__ = ["__version__", "Policy", "Decision", "TestReport", "synth", "_impact", "_to_json_text"]
+__all__ = [
+    "__version__",
+    "Policy",
+    "Decision",
+    "TestReport",
+    "synth",
+    "_impact",
+    "_to_json_text",
+    "_evaluate_arrow",
+    "_arrow_schema",
+    "_columns_from_arrow",
+]
 
 #: A record: a dict (or other mapping) in the policy's record shape, or its JSON text.
 _Record = Union[Mapping[str, Any], str, bytes]
-#: Many records: an iterable of records, a pandas DataFrame, a pyarrow Table, or a JSON Lines path.
+#: Many records: an iterable of records, a pandas DataFrame, a pyarrow Table or RecordBatch, a
+#: polars DataFrame, or a JSON Lines path.
 _Records = Union[Iterable[_Record], "pd.DataFrame", Any, str, "os.PathLike[str]"]
 #: A date to apply a policy at.
 _AsAt = Union[datetime.date, str, None]
@@ -72,6 +84,7 @@ class Policy:
         that cannot be evaluated and ``TypeError`` for something that is not a record. Releases
         the GIL while evaluating.
         """
+    @overload
     def evaluate_many(
         self,
         records: _Records,
@@ -79,19 +92,35 @@ class Policy:
         explain: bool = False,
         jobs: Optional[int] = None,
         outside_in_force: bool = False,
+        output: Literal["pandas"] = "pandas",
     ) -> "pd.DataFrame":
         """Evaluates many records on all cores, with the GIL released.
 
         ``records``: a list (or any iterable) of dicts or JSON texts, a pandas DataFrame (one
-        record per row, nested values in its cells; NaN/NaT/NA read as unknown), a pyarrow Table,
-        or the path (``str`` or ``os.PathLike``) of a JSON Lines file (read as ``earlyhelp eval``
-        reads it). Returns a DataFrame with one row per record, in order: ``id``, one column per
-        decision (yes/no decisions as pandas' nullable ``boolean``; undetermined is ``<NA>`` /
-        ``None``), ``missing`` (a list of paths) and ``error`` (``None``, or why the record could
-        not be evaluated: a bad record never stops the others). ``explain=True`` adds an
-        ``explanation`` column of nested dicts. A DataFrame's index is kept. ``jobs`` is how many
-        threads evaluate (``None`` or 0: one per core), like ``earlyhelp eval --jobs``.
+        record per row, nested values in its cells; NaN/NaT/NA read as unknown), a pyarrow Table
+        or RecordBatch or a polars DataFrame (nested structs and lists in the record shape, or one
+        column of JSON texts; read in Rust, no Python object per row), or the path (``str`` or
+        ``os.PathLike``) of a JSON Lines file (read as ``earlyhelp eval`` reads it). Returns a
+        DataFrame with one row per record, in order: ``id``, one column per decision (yes/no
+        decisions as pandas' nullable ``boolean``; undetermined is ``<NA>`` / ``None``),
+        ``missing`` (a list of paths) and ``error`` (``None``, or why the record could not be
+        evaluated: a bad record never stops the others). ``explain=True`` adds an ``explanation``
+        column of nested dicts; ``outside_in_force=True`` an ``outside_in_force`` column. A
+        DataFrame's index is kept. ``jobs`` is how many threads evaluate (``None`` or 0: one per
+        core), like ``earlyhelp eval --jobs``. ``output="arrow"`` returns a pyarrow Table and
+        ``output="polars"`` a polars DataFrame instead (see docs/python.md for the Arrow types).
         """
+    @overload
+    def evaluate_many(
+        self,
+        records: _Records,
+        as_at: _AsAt = None,
+        explain: bool = False,
+        jobs: Optional[int] = None,
+        outside_in_force: bool = False,
+        *,
+        output: Literal["arrow", "polars"],
+    ) -> Any: ...
     def run_tests(self) -> "TestReport":
         """Runs the policy's ``test`` blocks; load a ``….tests.policy`` file to run its tests."""
     def _columns_from_path(
@@ -102,6 +131,10 @@ class Policy:
         jobs: Optional[int] = None,
         outside_in_force: bool = False,
     ) -> Dict[str, Any]: ...
+    @staticmethod
+    def _from_sources(sources: List[Tuple[str, str]]) -> "Policy": ...
+    def _sources(self) -> List[Tuple[str, str]]: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[List[Tuple[str, str]]]]: ...
     def _columns_from_records(
         self,
         records: Iterable[Any],
@@ -184,10 +217,33 @@ def synth(n: int, seed: int = 1, missing: Optional[float] = None, *, path: Union
 def _impact(
     old: Policy,
     new: Policy,
+    kind: str,
     records: Any,
-    is_path: bool,
+    json: Optional[str] = None,
     as_at: _AsAt = None,
     na_is_null: bool = False,
     jobs: Optional[int] = None,
+) -> Dict[str, Any]: ...
+def _evaluate_arrow(
+    policy: Policy,
+    kind: str,
+    records: Any,
+    json: Optional[str] = None,
+    as_at: _AsAt = None,
+    explain: bool = False,
+    na_is_null: bool = False,
+    jobs: Optional[int] = None,
+    outside_in_force: bool = False,
+    lines: bool = True,
+) -> Any: ...
+def _arrow_schema(policy: Policy, explain: bool = False, outside_in_force: bool = False) -> Any: ...
+def _columns_from_arrow(
+    policy: Policy,
+    records: Any,
+    json: Optional[str] = None,
+    as_at: _AsAt = None,
+    explain: bool = False,
+    jobs: Optional[int] = None,
+    outside_in_force: bool = False,
 ) -> Dict[str, Any]: ...
 def _to_json_text(value: Any) -> str: ...

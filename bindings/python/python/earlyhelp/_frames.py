@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._earlyhelp import Policy
 
 #: The names of the columns ``evaluate_many`` adds around the decisions.
-META = ("id", "missing", "error", "explanation")
+META = ("id", "missing", "error", "outside_in_force", "explanation")
 
 
 @contextmanager
@@ -58,16 +58,39 @@ def _rows_of_dataframe(frame: "pd.DataFrame", size: int = 4096) -> Iterator[Dict
             yield dict(zip(names, values))
 
 
-def _rows_of_arrow(table: Any) -> Iterator[Dict[str, Any]]:
-    """A pyarrow Table's (or RecordBatch's) rows as dicts, a batch at a time."""
-    batches = table.to_batches() if hasattr(table, "to_batches") else [table]
-    for batch in batches:
-        yield from batch.to_pylist()
+def _is_arrow(records: Any) -> bool:
+    """A pyarrow Table or RecordBatch, or a polars DataFrame: Arrow the engine reads itself."""
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(records, (pa.Table, pa.RecordBatch)):
+        return True
+    pl = sys.modules.get("polars")
+    return pl is not None and isinstance(records, pl.DataFrame)
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _json_column(records: Any) -> Optional[str]:
+    """The column of JSON texts of an Arrow table that holds one column only, of texts."""
+    pl = sys.modules.get("polars")
+    if pl is not None and isinstance(records, pl.DataFrame):
+        return records.columns[0] if records.width == 1 and records.dtypes[0] == pl.String else None
+    import pyarrow as pa
+
+    schema = records.schema
+    if len(schema) != 1:
+        return None
+    ty = schema.field(0).type
+    texts = pa.types.is_string(ty) or pa.types.is_large_string(ty) or pa.types.is_string_view(ty)
+    return str(schema.names[0]) if texts else None
 
 
 def _source(records: Any, caller: str) -> Tuple[str, Any, bool, Any]:
-    """Where the records come from: ``("path", path, False, None)`` or
-    ``("records", iterable, na_is_null, index)``."""
+    """Where the records come from: ``("path", path, False, None)``,
+    ``("records", iterable, na_is_null, index)`` or ``("arrow", table, False, None)``."""
     if isinstance(records, (str, os.PathLike)):
         return ("path", os.fspath(records), False, None)
     if isinstance(records, (bytes, bytearray)):
@@ -76,9 +99,13 @@ def _source(records: Any, caller: str) -> Tuple[str, Any, bool, Any]:
     if pd is not None and isinstance(records, pd.DataFrame):
         # pandas fills the holes of a DataFrame with NaN/NaT/NA: they read as unknown.
         return ("records", _rows_of_dataframe(records), True, records.index)
-    pa = sys.modules.get("pyarrow")
-    if pa is not None and isinstance(records, (pa.Table, pa.RecordBatch)):
-        return ("records", _rows_of_arrow(records), False, None)
+    if _is_arrow(records):
+        pl = sys.modules.get("polars")
+        if pl is not None and isinstance(records, pl.DataFrame) and _has("pyarrow"):
+            # Through pyarrow (zero-copy): polars exports an all-null column with a buffer that
+            # Arrow's C data interface does not expect for the null type.
+            records = records.to_arrow()
+        return ("arrow", records, False, None)
     if isinstance(records, Mapping):
         raise TypeError(f"{caller} takes many records (a list of dicts…); to evaluate one record use Policy.evaluate")
     try:
@@ -100,25 +127,33 @@ def _frame(policy: "Policy", columns: Dict[str, Any], index: Any = None) -> "pd.
         # A decision that happens to be called like a meta column keeps its name.
         return name if name not in names else "_" + name
 
-    data: Dict[str, Any] = {meta("id"): columns["id"]}
-    for info in policy.decisions:
-        values = columns["decisions"][info.name]
+    def column(values: Any) -> Any:
         if isinstance(values, tuple):
-            # A yes/no decision: the values and the mask (undetermined) of a nullable boolean
+            # A yes/no column: the values and the mask (undetermined) of a nullable boolean
             # array, one byte a row each, straight from the engine.
             import numpy as np
 
             truth, mask = values
-            values = pd.arrays.BooleanArray(np.frombuffer(truth, dtype=np.bool_), np.frombuffer(mask, dtype=np.bool_))
-        data[info.name] = values
+            return pd.arrays.BooleanArray(np.frombuffer(truth, dtype=np.bool_), np.frombuffer(mask, dtype=np.bool_))
+        return values
+
+    data: Dict[str, Any] = {meta("id"): columns["id"]}
+    for info in policy.decisions:
+        data[info.name] = column(columns["decisions"][info.name])
     data[meta("missing")] = columns["missing"]
     data[meta("error")] = columns["error"]
+    if "outside_in_force" in columns:
+        data[meta("outside_in_force")] = column(columns["outside_in_force"])
     if columns.get("explanation") is not None:
         data[meta("explanation")] = columns["explanation"]
     frame = pd.DataFrame(data)
     if index is not None and len(index) == len(frame):
         frame.index = index
     return frame
+
+
+#: The forms ``evaluate_many`` returns.
+OUTPUTS = ("pandas", "arrow", "polars")
 
 
 def evaluate_many(
@@ -128,15 +163,33 @@ def evaluate_many(
     explain: bool = False,
     jobs: Optional[int] = None,
     outside_in_force: bool = False,
-) -> "pd.DataFrame":
+    output: str = "pandas",
+) -> Any:
     """See ``Policy.evaluate_many``."""
-    import pandas  # noqa: F401  (fail early, before the work, if pandas is missing)
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {', '.join(map(repr, OUTPUTS))}, not {output!r}")
+    # Fail early, before the work, if the library of the result is missing.
+    if output == "pandas":
+        import pandas  # noqa: F401
+    elif output == "arrow":
+        import pyarrow
+    else:
+        import polars
 
     kind, source, na_is_null, index = _source(records, "evaluate_many")
+    json = _json_column(source) if kind == "arrow" else None
     jobs = _jobs(jobs)
+    if output != "pandas":
+        # Built as Arrow arrays in Rust; pyarrow and polars take them without a copy.
+        table = _earlyhelp._evaluate_arrow(
+            policy, kind, source, json, as_at, explain, na_is_null, jobs, outside_in_force
+        )
+        return pyarrow.table(table) if output == "arrow" else polars.DataFrame(table)
     with _no_gc():
         if kind == "path":
             columns = policy._columns_from_path(source, as_at, explain, jobs, outside_in_force)
+        elif kind == "arrow":
+            columns = _earlyhelp._columns_from_arrow(policy, source, json, as_at, explain, jobs, outside_in_force)
         else:
             columns = policy._columns_from_records(source, as_at, explain, na_is_null, jobs, outside_in_force)
         return _frame(policy, columns, index)
@@ -305,9 +358,10 @@ def diff(
         if not isinstance(p, _earlyhelp.Policy):
             raise TypeError(f"diff: {name} must be an earlyhelp.Policy, not {type(p).__name__}")
     kind, source, na_is_null, _ = _source(records, "diff")
+    json = _json_column(source) if kind == "arrow" else None
     jobs = _jobs(jobs)
     with _no_gc():
-        data = _earlyhelp._impact(old, new, source, kind == "path", as_at, na_is_null, jobs)
+        data = _earlyhelp._impact(old, new, kind, source, json, as_at, na_is_null, jobs)
     a, b = _label(old), _label(new)
     if a == b:  # the same policy name and version: tell them apart by their content hashes
         a, b = f"{a} ({old.content_hash[:15]}…)", f"{b} ({new.content_hash[:15]}…)"
