@@ -96,6 +96,13 @@ fn router(state: AppState) -> Router {
         .set(doc.to_json().unwrap_or_else(|_| "{}".into()));
     api.merge(playground::routes())
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "Not found", "no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+                "this endpoint does not take that method (see /openapi.json)",
+            )
+        })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             refuse_while_draining,

@@ -248,6 +248,15 @@ async fn every_error_is_a_problem_with_a_status_that_fits() {
 
     problem(
         client()
+            .get(format!("{}/v1/check", s.base))
+            .send()
+            .await
+            .unwrap(),
+        405,
+    )
+    .await;
+    problem(
+        client()
             .get(format!("{}/v1/no-such-endpoint", s.base))
             .send()
             .await
