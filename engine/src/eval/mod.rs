@@ -4,6 +4,7 @@
 //! Tracing for explanations is a type parameter: with [`NoTrace`] every tracing call compiles
 //! away, so explanations cost nothing unless asked for.
 
+pub(crate) mod compiled;
 pub(crate) mod record;
 
 use crate::ir::*;
