@@ -2,7 +2,7 @@
 
 use crate::check::{self, Checked, Loader, NoImports, TestCase};
 use crate::diagnostic::{self, Diagnostic, LoadError, SourceFile};
-use crate::eval::compiled::Compiled;
+use crate::eval::compiled::{Compiled, Tier1};
 use crate::eval::{record, Eval, NoTrace, Trace, Tracer};
 use crate::explain::{self, DecisionReason, Explanation, GroupReason, NeedReason};
 use crate::ir::{Program, Type};
@@ -600,9 +600,10 @@ impl Policy {
             let Ok(params) = self.params_at(as_at) else {
                 return false;
             };
-            compiled
-                .outputs(program, &input.value, &params, as_at, options.internal)
-                .is_some()
+            matches!(
+                compiled.first_tier(program, &input.value, &params, as_at, options.internal),
+                Tier1::Settled(_)
+            )
         };
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(settled)).unwrap_or(false)
     }
@@ -683,25 +684,30 @@ impl Policy {
         }
         let params = self.params_at(as_at)?;
         // First tier: without tracking paths. A record it leaves undetermined is evaluated again
-        // below, tracking which fields are missing.
+        // below, tracking which fields are missing, from the values the first tier settled.
+        let mut known = None;
         if let (false, false, Some(compiled)) =
             (T::ON, options.reference_only, &self.inner.compiled)
         {
-            if let Some(outputs) =
-                compiled.outputs(program, &input, &params, as_at, options.internal)
-            {
-                return Ok(Decision {
-                    id,
-                    outputs,
-                    missing: Vec::new(),
-                    as_at,
-                    outside_in_force: outside_in_force.is_some(),
-                    policy: self.inner.stamp.clone(),
-                    explanation: None,
-                });
+            match compiled.first_tier(program, &input, &params, as_at, options.internal) {
+                Tier1::Settled(outputs) => {
+                    return Ok(Decision {
+                        id,
+                        outputs,
+                        missing: Vec::new(),
+                        as_at,
+                        outside_in_force: outside_in_force.is_some(),
+                        policy: self.inner.stamp.clone(),
+                        explanation: None,
+                    })
+                }
+                Tier1::Partial(k) => known = Some(k),
             }
         }
         let mut ev = Eval::new(program, input, params, tracer).with_as_at(as_at);
+        if let Some(known) = known {
+            ev.seed(known);
+        }
         let mut outputs = Map::new();
         let mut missing = Vec::new();
         let mut reasons = Vec::new();

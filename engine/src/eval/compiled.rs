@@ -2,12 +2,13 @@
 //! ([`V`]: a byte for yes/no, decimals and dates inline, records and lists borrowed from the
 //! decoded input), with no record paths tracked. Most records are settled here.
 //!
-//! It gives the outputs only when every decision output is settled: then no path is missing and
-//! no explanation was asked for, so that is the whole answer. Otherwise (a decision undetermined,
-//! or a construct this tier leaves to the reference, see [`Frame::bail`]) the caller evaluates
-//! the record again with the reference evaluator (`super::Eval`), which tracks missing paths.
-//! Both must agree byte for byte: `benches/tests/compiled_agrees.rs` and the `evaluate` fuzz
-//! target compare them.
+//! It gives the outputs when every decision output is settled: then no path is missing and no
+//! explanation was asked for, so that is the whole answer. Otherwise (a decision undetermined, or
+//! a construct this tier leaves to the reference, see [`Frame::bail`]) the caller evaluates the
+//! record again with the reference evaluator (`super::Eval`), which tracks missing paths, starting
+//! from the lets, needs, groups and decisions this tier settled ([`Known`]): only what is
+//! undetermined is evaluated twice. Both must agree byte for byte: `benches/tests/compiled_agrees.rs`
+//! and the `compiled` fuzz target compare them.
 
 use super::holds;
 use crate::ir::*;
@@ -182,16 +183,16 @@ impl Compiled {
         })
     }
 
-    /// The outputs of a record, when every decision output is settled; `None` when the
-    /// reference evaluator must decide (and say which fields are missing).
-    pub(crate) fn outputs(
+    /// Evaluates a record: its outputs when every decision output is settled, else the values
+    /// it did settle, for the reference evaluator to start from.
+    pub(crate) fn first_tier(
         &self,
         p: &Program,
         input: &Value,
         params: &[Value],
         as_at: NaiveDate,
         internal: bool,
-    ) -> Option<Map<String, Json>> {
+    ) -> Tier1 {
         let mut f = Frame {
             c: self,
             p,
@@ -202,34 +203,59 @@ impl Compiled {
             needs: vec![None; p.needs.len()],
             groups: vec![None; p.groups.len()],
             decisions: vec![None; p.decisions.len()],
-            stack: Vec::new(),
+            stack: Vec::with_capacity(64),
             base: 0,
-            made: Vec::new(),
-            building: Vec::new(),
+            made: Vec::with_capacity(64),
+            building: Vec::with_capacity(32),
             bail: false,
         };
         let mut outputs = Map::new();
+        let mut undetermined = false;
         for (i, d) in p.decisions.iter().enumerate() {
             if d.internal && !internal {
                 continue;
             }
+            // After an undetermined decision the others are still evaluated: what they settle
+            // the reference need not evaluate again.
             let json = match (&d.for_each, self.each.get(i)) {
-                (Some(each), Some(Some((list, value)))) => f.per_member(d, each, list, value)?,
+                (Some(each), Some(Some((list, value)))) => f.per_member(d, each, list, value),
                 _ => {
                     let v = f.decision(i as u32);
-                    if unsettled(&v) {
-                        return None;
-                    }
-                    crate::policy::to_json(p, &f.value(v), &d.value.ty)
+                    (!unsettled(&v) && !undetermined)
+                        .then(|| crate::policy::to_json(p, &f.value(v), &d.value.ty))
                 }
             };
-            if f.bail {
-                return None;
+            match json {
+                Some(json) if !undetermined => _ = outputs.insert(d.name.clone(), json),
+                Some(_) => {}
+                None => undetermined = true,
             }
-            outputs.insert(d.name.clone(), json);
         }
-        (!f.bail).then_some(outputs)
+        match (f.bail, undetermined) {
+            // A value that rests on a case left to the reference may be wrong: none is kept.
+            (true, _) => Tier1::Partial(Known::default()),
+            (false, true) => Tier1::Partial(f.known()),
+            (false, false) => Tier1::Settled(outputs),
+        }
     }
+}
+
+/// What the first tier made of a record.
+pub(crate) enum Tier1 {
+    /// Every decision output settled: the record's outputs (nothing is missing).
+    Settled(Map<String, Json>),
+    /// Some decision undetermined (or a case left to the reference).
+    Partial(Known),
+}
+
+/// The lets, needs, groups and decisions the first tier settled, as the reference evaluator
+/// holds them: a settled value carries no missing path, so the reference would compute the same.
+#[derive(Default)]
+pub(crate) struct Known {
+    pub lets: Vec<(u32, Value)>,
+    pub needs: Vec<(u32, Value)>,
+    pub groups: Vec<(u32, Value)>,
+    pub decisions: Vec<(u32, Value)>,
 }
 
 impl<'a> Frame<'a> {
@@ -399,11 +425,23 @@ impl<'a> Frame<'a> {
         let (saved_base, saved_len) = (self.base, self.stack.len());
         self.base = saved_len;
         self.stack.resize(saved_len + d.locals as usize, V::Unk);
-        let mut by_id = Map::new();
-        let l = list(self);
-        let V::List(l) = l else {
+        let json = self.members(d, each, list, value);
+        self.stack.truncate(saved_len);
+        self.base = saved_base;
+        json
+    }
+
+    fn members(
+        &mut self,
+        d: &DecisionDef,
+        each: &ForEach,
+        list: &Code,
+        value: &Code,
+    ) -> Option<Json> {
+        let V::List(l) = list(self) else {
             return None;
         };
+        let mut by_id = Map::new();
         for i in 0..self.len(l) {
             let (item, maybe) = self.item(l, i);
             if maybe {
@@ -424,9 +462,35 @@ impl<'a> Frame<'a> {
                 crate::policy::to_json(self.p, &self.value(v), ty),
             );
         }
-        self.stack.truncate(saved_len);
-        self.base = saved_base;
         Some(Json::Object(by_id))
+    }
+
+    /// The values settled so far that the reference holds without allocating.
+    fn known(&self) -> Known {
+        let settled = |table: &[Option<V<'a>>]| -> Vec<(u32, Value)> {
+            table
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| match v {
+                    Some(
+                        v @ (V::Bool(_)
+                        | V::Num(_)
+                        | V::Date(_)
+                        | V::Dur(_)
+                        | V::Sym(_)
+                        | V::Group(_)
+                        | V::Need(_)),
+                    ) => Some((i as u32, self.value(*v))),
+                    _ => None,
+                })
+                .collect()
+        };
+        Known {
+            lets: settled(&self.lets),
+            needs: settled(&self.needs),
+            groups: settled(&self.groups),
+            decisions: settled(&self.decisions),
+        }
     }
 
     fn call(&mut self, function: u32, args: &[Code]) -> V<'a> {
@@ -956,7 +1020,7 @@ impl Cx<'_> {
             Node::Known { value, known } => {
                 let known = *known;
                 let value = self.compile(value)?;
-                boxed(move |f| V::Bool(!unsettled(&value(f)) == known))
+                boxed(move |f| V::Bool(unsettled(&value(f)) != known))
             }
             Node::Within {
                 date,
