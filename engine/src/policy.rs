@@ -2,6 +2,7 @@
 
 use crate::check::{self, Checked, Loader, NoImports, TestCase};
 use crate::diagnostic::{self, Diagnostic, LoadError, SourceFile};
+use crate::eval::compiled::{Compiled, Tier1};
 use crate::eval::{record, Eval, NoTrace, Trace, Tracer};
 use crate::explain::{self, DecisionReason, Explanation, GroupReason, NeedReason};
 use crate::ir::{Program, Type};
@@ -22,6 +23,8 @@ pub struct Policy {
 
 struct Inner {
     program: Program,
+    /// The program compiled for the first tier of evaluation (`None`: the reference serves all).
+    compiled: Option<Compiled>,
     header: check::Header,
     files: Vec<SourceFile>,
     warnings: Vec<Diagnostic>,
@@ -44,6 +47,10 @@ pub struct Options {
     pub outside_in_force: bool,
     /// Output and explain the policy's `internal` decisions too.
     pub internal: bool,
+    /// Evaluate with the reference evaluator only (tracking missing paths on every record),
+    /// skipping the compiled first tier: for tests that compare the two.
+    #[doc(hidden)]
+    pub reference_only: bool,
 }
 
 impl Options {
@@ -520,9 +527,11 @@ impl Policy {
             hasher.update([0]);
         }
         let hash = format!("sha256:{:x}", hasher.finalize());
+        let compiled = Compiled::new(&program);
         Ok(Policy {
             inner: Arc::new(Inner {
                 program,
+                compiled,
                 stamp: Arc::new(PolicyStamp {
                     name: header.name.clone(),
                     version: header.version.clone(),
@@ -613,6 +622,37 @@ impl Policy {
         )
     }
 
+    /// Whether the compiled first tier settles this record under `options`, without the
+    /// reference evaluator: for the tests that compare the two, and for figures.
+    #[doc(hidden)]
+    pub fn settled_by_first_tier(&self, record: &Json, options: &Options) -> bool {
+        let program = &self.inner.program;
+        let settled = || {
+            let (Some(compiled), Some(&(_, ty))) = (&self.inner.compiled, program.input.as_ref())
+            else {
+                return false;
+            };
+            let Ok(input) = record::decode_json(program, record, ty) else {
+                return false;
+            };
+            let as_at = match options.as_at {
+                Some(d) => d,
+                None => match self.default_as_at(&input.value) {
+                    Ok(d) => d,
+                    Err(_) => return false,
+                },
+            };
+            let Ok(params) = self.params_at(as_at) else {
+                return false;
+            };
+            matches!(
+                compiled.first_tier(program, &input.value, &params, as_at, options.internal),
+                Tier1::Settled(_)
+            )
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(settled)).unwrap_or(false)
+    }
+
     /// Evaluates one record given as JSON text, decoding only what the policy reads.
     pub fn evaluate_json(&self, text: &str, options: &Options) -> Result<Decision, RecordError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -688,7 +728,31 @@ impl Policy {
             ));
         }
         let params = self.params_at(as_at)?;
+        // First tier: without tracking paths. A record it leaves undetermined is evaluated again
+        // below, tracking which fields are missing, from the values the first tier settled.
+        let mut known = None;
+        if let (false, false, Some(compiled)) =
+            (T::ON, options.reference_only, &self.inner.compiled)
+        {
+            match compiled.first_tier(program, &input, &params, as_at, options.internal) {
+                Tier1::Settled(outputs) => {
+                    return Ok(Decision {
+                        id,
+                        outputs,
+                        missing: Vec::new(),
+                        as_at,
+                        outside_in_force: outside_in_force.is_some(),
+                        policy: self.inner.stamp.clone(),
+                        explanation: None,
+                    })
+                }
+                Tier1::Partial(k) => known = Some(k),
+            }
+        }
         let mut ev = Eval::new(program, input, params, tracer).with_as_at(as_at);
+        if let Some(known) = known {
+            ev.seed(known);
+        }
         let mut outputs = Map::new();
         let mut missing = Vec::new();
         let mut reasons = Vec::new();

@@ -4,6 +4,7 @@
 //! Tracing for explanations is a type parameter: with [`NoTrace`] every tracing call compiles
 //! away, so explanations cost nothing unless asked for.
 
+pub(crate) mod compiled;
 pub(crate) mod record;
 
 use crate::ir::*;
@@ -129,6 +130,35 @@ impl<'p, T: Tracer> Eval<'p, T> {
             as_at: None,
             tracer,
             failure: None,
+        }
+    }
+
+    /// Starts from what the compiled tier settled: those are not evaluated again. Only without
+    /// tracing (a seeded value has no explanation steps).
+    pub(crate) fn seed(&mut self, known: compiled::Known) {
+        if T::ON {
+            return;
+        }
+        let steps = |(i, v): (u32, Value)| (i as usize, Some((v, Vec::new())));
+        for (i, v) in known.lets.into_iter().map(steps) {
+            if let Some(slot) = self.tables.lets.get_mut(i) {
+                *slot = v;
+            }
+        }
+        for (i, v) in known.needs.into_iter().map(steps) {
+            if let Some(slot) = self.tables.needs.get_mut(i) {
+                *slot = v;
+            }
+        }
+        for (i, v) in known.decisions.into_iter().map(steps) {
+            if let Some(slot) = self.tables.decisions.get_mut(i) {
+                *slot = v;
+            }
+        }
+        for (i, v) in known.groups {
+            if let Some(slot) = self.tables.groups.get_mut(i as usize) {
+                *slot = Some(v);
+            }
         }
     }
 
