@@ -25,10 +25,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let mut all: Vec<Diagnostic> = Vec::new();
     let mut errors = 0;
     for file in crate::policy_files(&args.files) {
-        let diagnostics = match Policy::from_file(&file) {
-            Ok(policy) => policy.warnings().to_vec(),
-            Err(e) => e.diagnostics,
-        };
+        let diagnostics = earlyhelp::diagnostics(&Policy::from_file(&file)).to_vec();
         let n = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - n;
         errors += n;
@@ -50,10 +47,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         all.extend(diagnostics);
     }
     if args.format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())
-        );
+        println!("{}", earlyhelp::diagnostics_json(&all));
     }
     if errors > 0 {
         ExitCode::from(1)

@@ -9,6 +9,7 @@ mod check;
 mod diff;
 mod eval;
 mod fmt;
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -79,6 +80,11 @@ enum Command {
         after_help = "Example:\n  earlyhelp diff old.policy new.policy --records policies/examples/families-1000.jsonl --format markdown"
     )]
     Diff(diff::Args),
+    /// Serve decisions over HTTP to case systems, and the policy playground (see docs/service.md).
+    #[command(
+        after_help = "Example:\n  earlyhelp serve --policies policies --listen 127.0.0.1:8080 --no-auth"
+    )]
+    Serve(serve::Args),
     /// Serve editors over the Language Server Protocol on standard input and output (see
     /// docs/editor.md).
     Lsp,
@@ -115,6 +121,7 @@ fn main() -> ExitCode {
             internal,
         } => explain(&policy, &record, as_at, json, trace, internal),
         Command::Diff(args) => diff::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Lsp => match earlyhelp_lsp::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -250,6 +250,20 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// Every diagnostic of a load: its errors when it failed, its warnings when it loaded.
+pub fn diagnostics(loaded: &Result<crate::Policy, LoadError>) -> &[Diagnostic] {
+    match loaded {
+        Ok(policy) => policy.warnings(),
+        Err(e) => &e.diagnostics,
+    }
+}
+
+/// Diagnostics as one pretty-printed JSON array: what `earlyhelp check --format json` prints and
+/// the service's `POST /v1/check` answers, so editors and case systems read one shape.
+pub fn diagnostics_json(diagnostics: &[Diagnostic]) -> String {
+    serde_json::to_string_pretty(diagnostics).unwrap_or_else(|_| "[]".into())
+}
+
 /// What to write instead of a comparison of two types that cannot be compared, for the slips
 /// newcomers make: an enum value written as a quoted text, and a `count of … where` whose condition
 /// took the comparison meant for the count.

@@ -60,7 +60,7 @@ mod value;
 pub use batch::{DecisionImpact, Impact, Transition};
 pub use builtins::{Builtin, BUILTINS};
 pub use chrono::NaiveDate;
-pub use diagnostic::{Diagnostic, LoadError, Related, Severity};
+pub use diagnostic::{diagnostics, diagnostics_json, Diagnostic, LoadError, Related, Severity};
 pub use explain::Explanation;
 pub use policy::{Decision, DecisionInfo, DecisionType, Options, Policy, RecordError};
 pub use testing::{Coverage, CoverageItem, TestReport, TestResult};

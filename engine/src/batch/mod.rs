@@ -127,6 +127,12 @@ impl<'p> Batch<'p> {
         self
     }
 
+    /// Evaluates one record on this thread, as a batch would: the row a one-record batch gives,
+    /// without its threads (for a face that answers one record at a time).
+    pub fn row(&self, input: &Input) -> Row {
+        row::evaluate(self.policy, input, &self.options)
+    }
+
     /// Evaluates every record of `source` and writes the rows to `out` with `writer` (flushed at
     /// the end). An `Err` is a failure to read or write, never a record's: those are rows.
     pub fn write<W: RowWriter>(
