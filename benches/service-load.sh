@@ -35,7 +35,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [ -n "$addr" ] || { cat "$dir/serve.log" >&2; exit 1; }
-url="$addr/v1/policies/supporting-families/evaluate"
+url="$addr/v1/policies/supporting_families/evaluate"
 
 status=$(curl -s -o "$dir/one.json" -w '%{http_code}' -H "Authorization: Bearer $key" \
     -H 'Content-Type: application/json' --data-binary @"$dir/family.json" "$url")
