@@ -66,7 +66,8 @@ curl -sS -o "$dir/rows-service.jsonl" -H "Authorization: Bearer $key" \
     -H 'Content-Type: application/x-ndjson' --data-binary @"$dir/families-100000.jsonl" "$url"
 service=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 start=$(date +%s.%N)
-"$bin" eval "$policy" --records "$dir/families-100000.jsonl" >"$dir/rows-cli.jsonl"
+# Exit 1 means some records are error rows (synthetic families include some): still rows.
+"$bin" eval "$policy" --records "$dir/families-100000.jsonl" >"$dir/rows-cli.jsonl" 2>/dev/null || [ $? = 1 ]
 cli=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 rows=$(wc -l <"$dir/rows-service.jsonl")
 [ "$rows" = 100000 ] || { echo "the service wrote $rows rows" >&2; tail -n 1 "$dir/rows-service.jsonl" >&2; exit 1; }
