@@ -3,7 +3,7 @@
 
 use crate::metrics::Metrics;
 use crate::problem::{Problem, ProblemDetails};
-use crate::registry::{lexical, Served};
+use crate::registry::{lexical, relative_diagnostics, Served};
 use crate::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -539,22 +539,7 @@ async fn check(
             earlyhelp::Policy::from_text_at(&served.path, &text)
         }
     };
-    // Diagnostics name files relative to the served folder, as `/v1/policies` does.
-    let prefix = format!("{}/", dir.to_string_lossy().replace('\\', "/"));
-    let diagnostics: Vec<_> = earlyhelp::diagnostics(&loaded)
-        .iter()
-        .cloned()
-        .map(|mut d| {
-            let files =
-                std::iter::once(&mut d.file).chain(d.related.iter_mut().map(|r| &mut r.file));
-            for file in files {
-                if let Some(rest) = file.strip_prefix(&prefix) {
-                    *file = rest.to_string();
-                }
-            }
-            d
-        })
-        .collect();
+    let diagnostics = relative_diagnostics(dir, earlyhelp::diagnostics(&loaded).to_vec());
     (
         [(header::CONTENT_TYPE, "application/json")],
         earlyhelp::diagnostics_json(&diagnostics),

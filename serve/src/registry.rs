@@ -203,8 +203,9 @@ fn build(dir: &Path, previous: &Snapshot) -> Snapshot {
                     next.policies
                         .insert(kept.policy.name().to_string(), kept.clone());
                 }
+                let diagnostics = relative_diagnostics(dir, e.diagnostics);
                 next.failures
-                    .push(failure(&file, None, e.diagnostics, serving));
+                    .push(failure(&file, None, diagnostics, serving));
             }
         }
     }
@@ -267,6 +268,26 @@ fn relative(dir: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+/// Diagnostics naming their files relative to the served folder, as `/v1/policies` does, never
+/// as this machine does.
+pub(crate) fn relative_diagnostics(dir: &Path, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let prefix = format!("{}/", dir.to_string_lossy().replace('\\', "/"));
+    let prefix = prefix.replace("//", "/");
+    diagnostics
+        .into_iter()
+        .map(|mut d| {
+            let files =
+                std::iter::once(&mut d.file).chain(d.related.iter_mut().map(|r| &mut r.file));
+            for file in files {
+                if let Some(rest) = file.strip_prefix(&prefix) {
+                    *file = rest.to_string();
+                }
+            }
+            d
+        })
+        .collect()
 }
 
 /// Every file under `dir`, in path order.

@@ -551,6 +551,11 @@ async fn reload_serves_a_clean_edit_and_keeps_the_old_version_through_a_broken_o
     assert_eq!(list["failures"][0]["file"], "attendance.policy");
     assert_eq!(list["failures"][0]["serving"], "attendance");
     assert_eq!(list["failures"][0]["diagnostics"][0]["severity"], "error");
+    // Named as in the served folder, not by this machine's path to it.
+    assert_eq!(
+        list["failures"][0]["diagnostics"][0]["file"],
+        "attendance.policy"
+    );
     assert_eq!(version_served(&list), Some("1"));
     assert_eq!(decide(&s.base, record).await["policy"]["version"], "1");
 
