@@ -23,6 +23,19 @@ pub(crate) struct Args {
     /// (so a load balancer moves away); requests in flight are then drained.
     #[arg(long, default_value_t = 0)]
     drain_seconds: u64,
+    /// The largest JSON body, and the longest line of a JSON Lines body, in bytes
+    /// [default: 1048576].
+    #[arg(long, value_name = "BYTES")]
+    max_body_bytes: Option<usize>,
+    /// The most records in one JSON Lines request [default: 1000000].
+    #[arg(long, value_name = "N")]
+    max_records: Option<usize>,
+    /// The longest a request may take, its streamed rows included [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    request_timeout: Option<u64>,
+    /// The most requests served at once; more are answered 429 [default: 256].
+    #[arg(long, value_name = "N")]
+    max_concurrent: Option<usize>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -31,6 +44,13 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     config.api_keys = args.api_keys.clone();
     config.no_auth = args.no_auth;
     config.drain = Duration::from_secs(args.drain_seconds);
+    // The defaults are the library's (`Config::new`); an option overrides one.
+    config.max_body_bytes = args.max_body_bytes.unwrap_or(config.max_body_bytes);
+    config.max_records = args.max_records.unwrap_or(config.max_records);
+    if let Some(seconds) = args.request_timeout {
+        config.request_timeout = Duration::from_secs(seconds);
+    }
+    config.max_concurrent = args.max_concurrent.unwrap_or(config.max_concurrent);
     match earlyhelp_serve::run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! The `/v1` endpoints case systems call, and `/health`. Every row is made by the engine's batch
 //! pipeline (`earlyhelp::batch`), so it is byte for byte the row `earlyhelp eval` writes.
 
+use crate::metrics::Metrics;
 use crate::problem::{Problem, ProblemDetails};
 use crate::registry::{relative_diagnostics, Served};
 use crate::AppState;
@@ -252,7 +253,7 @@ async fn evaluate(
     };
     match media_type(&headers).as_deref() {
         Some("application/json") => one(&state, &served, options, body).await,
-        Some(NDJSON) => many(served, options, body),
+        Some(NDJSON) => many(state.metrics.clone(), served, options, body),
         _ => Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported media type",
@@ -296,6 +297,8 @@ async fn one(state: &AppState, served: &Served, options: Options, body: Body) ->
     };
     let batch = Batch::new(&served.policy).options(options);
     let row = batch.row(&Input::value(1, record));
+    let name = served.policy.name();
+    state.metrics.rows(name, 1, u64::from(row.failed()));
     if let Err(e) = &row.outcome {
         return Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -354,7 +357,7 @@ const IN_FLIGHT: usize = 8;
 /// Streams records through the batch pipeline: the request body is read on a blocking thread
 /// as JSON Lines, chunk by chunk, and the rows go back through a bounded channel as the
 /// response body — one chunk of rows at a time, in input order.
-fn many(served: Arc<Served>, options: Options, body: Body) -> Response {
+fn many(metrics: Arc<Metrics>, served: Arc<Served>, options: Options, body: Body) -> Response {
     let (chunks_in, chunks) = mpsc::channel::<io::Result<Bytes>>(IN_FLIGHT);
     let (rows_out, rows) = mpsc::channel::<io::Result<Bytes>>(IN_FLIGHT);
     tokio::spawn(async move {
@@ -378,14 +381,17 @@ fn many(served: Arc<Served>, options: Options, body: Body) -> Response {
             buf: Vec::new(),
         };
         let batch = Batch::new(&served.policy).options(options);
-        if let Err(e) = batch.write(
+        match batch.write(
             &mut source,
             &mut ChunkFlushing(JsonlWriter::new()),
             &mut out,
         ) {
+            Ok(done) => metrics.rows(served.policy.name(), done.rows as u64, done.failed as u64),
             // Ends the response body in error: the client sees a broken stream, not a short
             // one that looks whole.
-            let _ = out.rows.blocking_send(Err(e));
+            Err(e) => {
+                let _ = out.rows.blocking_send(Err(e));
+            }
         }
     });
     let stream = futures_util::stream::unfold(rows, |mut rows| async move {

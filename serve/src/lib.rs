@@ -7,11 +7,15 @@
 //! from the handlers), `playground` (the page and the endpoints only it needs).
 
 mod api;
+mod auth;
+mod limits;
+mod metrics;
 mod openapi;
 mod playground;
 mod problem;
 mod registry;
 
+pub use metrics::log_to_stderr;
 pub use registry::{LoadFailure, Registry, Served, Snapshot};
 
 use axum::extract::{Request, State};
@@ -82,6 +86,8 @@ pub(crate) struct AppState {
     pub(crate) draining: Arc<AtomicBool>,
     /// The OpenAPI document, as JSON text.
     pub(crate) openapi: Arc<OnceLock<String>>,
+    /// Requests, latency and rows, for `/metrics`.
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 /// The whole HTTP application: the API, its document and the playground, behind the layers
@@ -89,8 +95,11 @@ pub(crate) struct AppState {
 fn router(state: AppState) -> Router {
     let (api, paths) = api::routes()
         .routes(utoipa_axum::routes!(openapi::serve))
+        .routes(utoipa_axum::routes!(metrics::metrics))
         .split_for_parts();
-    let doc = openapi::document(paths);
+    let mut doc = openapi::document(paths);
+    auth::document(&mut doc);
+    limits::document(&mut doc);
     let _ = state
         .openapi
         .set(doc.to_json().unwrap_or_else(|_| "{}".into()));
@@ -106,6 +115,20 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             refuse_while_draining,
+        ))
+        // Outermost last: every request is counted and logged, then needs a key, then meets
+        // the limits.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits::Enforcer::new(&state.config)),
+            limits::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(auth::Auth::new(&state.config)),
+            auth::require_key,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::observe,
         ))
         .with_state(state)
 }
@@ -150,8 +173,10 @@ impl Shutdown {
     }
 }
 
-/// Loads the policies, binds `config.listen` (port 0: a free port) and starts serving.
+/// Loads the policies, binds `config.listen` (port 0: a free port) and starts serving. Refuses
+/// to start without API keys unless it listens on loopback with `no_auth`.
 pub async fn bind(config: Config) -> io::Result<Server> {
+    auth::check_start(&config).map_err(io::Error::other)?;
     let dir = config.policies.clone();
     let registry = Arc::new(
         tokio::task::spawn_blocking(move || Registry::load(&dir))
@@ -166,6 +191,7 @@ pub async fn bind(config: Config) -> io::Result<Server> {
         registry,
         draining: Arc::new(AtomicBool::new(false)),
         openapi: Arc::new(OnceLock::new()),
+        metrics: Arc::default(),
     };
     let (stop, mut stopped) = watch::channel(false);
     let draining = state.draining.clone();
@@ -207,6 +233,7 @@ pub fn run(config: Config) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    log_to_stderr();
     runtime.block_on(async {
         let server = bind(config).await?;
         eprintln!(
