@@ -283,8 +283,13 @@ async fn one(state: &AppState, served: &Served, options: Options, body: Body) ->
         Ok(b) => b,
         Err(p) => return p.into_response(),
     };
-    let record: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
+    // Checked without building anything (a body that is not JSON is the caller's 400, not a
+    // row), then read once by the engine's own decoder, as `earlyhelp eval` reads a line.
+    let text = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|_| String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string()));
+    let text = match text {
+        Ok(text) => text,
         // serde_json's message gives a line and column, never the text.
         Err(e) => {
             return Problem::new(
@@ -296,7 +301,7 @@ async fn one(state: &AppState, served: &Served, options: Options, body: Body) ->
         }
     };
     let batch = Batch::new(&served.policy).options(options);
-    let row = batch.row(&Input::value(1, record));
+    let row = batch.row(&Input::text(1, text));
     let name = served.policy.name();
     state.metrics.rows(name, 1, u64::from(row.failed()));
     if let Err(e) = &row.outcome {
