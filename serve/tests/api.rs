@@ -4,7 +4,10 @@
 
 use earlyhelp::batch::{Batch, JsonLines, JsonlWriter};
 use earlyhelp::{Options, Policy};
-use earlyhelp_serve::{Config, Shutdown};
+mod common;
+
+use common::Running;
+use earlyhelp_serve::Config;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,32 +17,11 @@ fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
 }
 
-struct Running {
-    base: String,
-    shutdown: Shutdown,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
 async fn start(config: Config) -> Running {
     let mut config = config;
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.no_auth = true;
-    let server = earlyhelp_serve::bind(config).await.expect("binds");
-    let base = format!("http://{}", server.local_addr());
-    let shutdown = server.shutdown_handle();
-    let done = tokio::spawn(server.wait());
-    Running {
-        base,
-        shutdown,
-        done,
-    }
-}
-
-impl Running {
-    async fn stop(self) {
-        self.shutdown.shutdown();
-        self.done.await.expect("joins").expect("stops cleanly");
-    }
+    common::start(config).await
 }
 
 fn client() -> reqwest::Client {

@@ -4,7 +4,10 @@
 
 use earlyhelp::batch::{Batch, JsonLines, JsonlWriter, Values};
 use earlyhelp::{Options, Policy};
-use earlyhelp_serve::{Config, Shutdown};
+mod common;
+
+use common::Running;
+use earlyhelp_serve::Config;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,25 +34,11 @@ fn two_needed() -> String {
     text
 }
 
-struct Running {
-    base: String,
-    shutdown: Shutdown,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
 async fn start() -> Running {
     let mut config = Config::new(shipped());
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.no_auth = true;
-    let server = earlyhelp_serve::bind(config).await.expect("binds");
-    let base = format!("http://{}", server.local_addr());
-    let shutdown = server.shutdown_handle();
-    let done = tokio::spawn(server.wait());
-    Running {
-        base,
-        shutdown,
-        done,
-    }
+    common::start(config).await
 }
 
 impl Running {
@@ -66,11 +55,6 @@ impl Running {
             .send()
             .await
             .expect("answers")
-    }
-
-    async fn stop(self) {
-        self.shutdown.shutdown();
-        self.done.await.expect("joins").expect("stops cleanly");
     }
 }
 

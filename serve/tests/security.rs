@@ -2,7 +2,10 @@
 //! the refusal to start), every limit, the metrics' content, and the logs, which must never
 //! hold a record's content.
 
-use earlyhelp_serve::{Config, Shutdown};
+mod common;
+
+use common::Running;
+use earlyhelp_serve::Config;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -92,23 +95,9 @@ fn config(keys: Option<&Path>) -> Config {
     config
 }
 
-struct Running {
-    base: String,
-    shutdown: Shutdown,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
 async fn start(config: Config) -> Running {
     logs();
-    let server = earlyhelp_serve::bind(config).await.expect("binds");
-    let base = format!("http://{}", server.local_addr());
-    let shutdown = server.shutdown_handle();
-    let done = tokio::spawn(server.wait());
-    Running {
-        base,
-        shutdown,
-        done,
-    }
+    common::start(config).await
 }
 
 impl Running {
@@ -118,11 +107,6 @@ impl Running {
 
     fn evaluate(&self) -> String {
         self.url(&format!("/v1/policies/{POLICY}/evaluate"))
-    }
-
-    async fn stop(self) {
-        self.shutdown.shutdown();
-        self.done.await.expect("joins").expect("stops cleanly");
     }
 }
 
