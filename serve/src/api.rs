@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use earlyhelp::batch::{Batch, Input, JsonLines, JsonlWriter, Row, RowWriter};
 use earlyhelp::Options;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{self, Read, Write};
@@ -253,7 +253,7 @@ async fn evaluate(
     };
     match media_type(&headers).as_deref() {
         Some("application/json") => one(&state, &served, options, body).await,
-        Some(NDJSON) => many(state.metrics.clone(), served, options, body),
+        Some(NDJSON) => many(state.metrics.clone(), served, options, body).await,
         _ => Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported media type",
@@ -355,31 +355,33 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, Problem> {
     })
 }
 
-/// Chunks of the request body in flight to the engine, and of rows back: a few each way, so
-/// memory stays flat however many records stream through.
+/// Chunks of rows in flight back to the client: a few, so memory stays flat however many
+/// records stream through.
 const IN_FLIGHT: usize = 8;
 
 /// Streams records through the batch pipeline: the request body is read on a blocking thread
-/// as JSON Lines, chunk by chunk, and the rows go back through a bounded channel as the
+/// as JSON Lines, frame by frame, and the rows go back through a bounded channel as the
 /// response body — one chunk of rows at a time, in input order.
-fn many(metrics: Arc<Metrics>, served: Arc<Served>, options: Options, body: Body) -> Response {
-    let (chunks_in, chunks) = mpsc::channel::<io::Result<Bytes>>(IN_FLIGHT);
+async fn many(
+    metrics: Arc<Metrics>,
+    served: Arc<Served>,
+    options: Options,
+    body: Body,
+) -> Response {
+    // Waiting for the first frame before answering lets hyper send `100 Continue` to a client
+    // that asked for it (curl does, for any large body): once the response head is out it
+    // cannot, and such a client would wait a second before sending the records.
+    let mut body = body.into_data_stream();
+    let first = body.next().await;
+    let body = futures_util::stream::iter(first).chain(body);
     let (rows_out, rows) = mpsc::channel::<io::Result<Bytes>>(IN_FLIGHT);
-    tokio::spawn(async move {
-        let mut stream = body.into_data_stream();
-        while let Some(next) = stream.next().await {
-            let next = next.map_err(io::Error::other);
-            let failed = next.is_err();
-            if chunks_in.send(next).await.is_err() || failed {
-                break;
-            }
-        }
-    });
+    let runtime = tokio::runtime::Handle::current();
     let decided = served.clone();
     tokio::task::spawn_blocking(move || {
-        let mut source = JsonLines::new(ChannelReader {
-            chunks,
+        let mut source = JsonLines::new(BodyReader {
+            body,
             current: Bytes::new(),
+            runtime,
         });
         let mut out = ChannelWriter {
             rows: rows_out,
@@ -405,17 +407,20 @@ fn many(metrics: Arc<Metrics>, served: Arc<Served>, options: Options, body: Body
     rows_response(&decided, NDJSON, Body::from_stream(stream))
 }
 
-/// The request body as a `Read`, for the engine's JSON Lines reader on a blocking thread.
-struct ChannelReader {
-    chunks: mpsc::Receiver<io::Result<Bytes>>,
+/// The request body as a `Read`, for the engine's JSON Lines reader on a thread of its own:
+/// it waits on the body's frames in place, so each goes from the connection to the reader
+/// with no hop through another task.
+struct BodyReader<S> {
+    body: S,
     current: Bytes,
+    runtime: tokio::runtime::Handle,
 }
 
-impl Read for ChannelReader {
+impl<S: Stream<Item = Result<Bytes, axum::Error>> + Unpin> Read for BodyReader<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.current.is_empty() {
-            match self.chunks.blocking_recv() {
-                Some(chunk) => self.current = chunk?,
+            match self.runtime.block_on(self.body.next()) {
+                Some(frame) => self.current = frame.map_err(io::Error::other)?,
                 None => return Ok(0),
             }
         }

@@ -326,6 +326,54 @@ async fn json_lines_stream_back_in_order_with_error_rows_as_eval_writes_them() {
     s.stop().await;
 }
 
+/// curl, and clients like it, ask `Expect: 100-continue` before a large body and hold it back
+/// until the server says continue (or a second has passed). The server must say it before the
+/// streamed rows' head, which would leave it no way to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_records_is_answered_100_continue_before_its_rows() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start(Config::new(shipped())).await;
+    let record = std::fs::read_to_string(shipped().join("examples/families-1000.jsonl")).unwrap();
+    let record = record.lines().next().unwrap();
+    let mut socket = tokio::net::TcpStream::connect(s.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /v1/policies/supporting_families/evaluate HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: application/x-ndjson\r\nContent-Length: {}\r\n\
+         Expect: 100-continue\r\nConnection: close\r\n\r\n",
+        record.len() + 1
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(30), socket.read(&mut buf))
+            .await
+            .expect("the server answers before the body is sent")
+            .unwrap();
+        assert!(n > 0, "the server closed the connection");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let answer = String::from_utf8(answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 100 Continue\r\n"),
+        "the first answer is {answer:?}"
+    );
+    socket.write_all(record.as_bytes()).await.unwrap();
+    socket.write_all(b"\n").await.unwrap();
+    let mut rest = String::new();
+    socket.read_to_string(&mut rest).await.unwrap();
+    assert!(rest.starts_with("HTTP/1.1 200 OK\r\n"), "{rest}");
+    let rows = eval_rows(
+        &supporting_families(),
+        Options::default(),
+        format!("{record}\n").as_bytes(),
+    );
+    assert!(rest.contains(rows.trim_end()), "the row is eval's");
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_gives_the_diagnostics_check_prints() {
     let s = start(Config::new(shipped())).await;
