@@ -681,6 +681,9 @@ impl Policy {
         decode: impl FnOnce(&Program, u32) -> Result<record::Input, RecordError>,
     ) -> Result<Decision, RecordError> {
         let program = &self.inner.program;
+        // Once the record is decoded its id is known, and `run` names its own errors with it:
+        // only an error before then (or a panic) needs the record parsed again for its id.
+        let mut named = false;
         let run = || {
             let Some(&(_, record_type)) = program.input.as_ref() else {
                 return Err(RecordError::new(
@@ -689,6 +692,7 @@ impl Policy {
                 ));
             };
             let input = decode(program, record_type)?;
+            named = true;
             if options.explain {
                 self.run(input, options, Trace::default())
             } else {
@@ -697,25 +701,41 @@ impl Policy {
         };
         let result =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+                named = false;
                 Err(RecordError::new(
                     None,
                     "internal error while evaluating this record".into(),
                 ))
             });
         result.map_err(|mut e| {
-            e.id = id();
+            if !named {
+                e.id = id();
+            }
             e
         })
     }
 
+    /// Evaluates a decoded record; its id names the decision, or the error.
     fn run<T: Tracer>(
         &self,
         decoded: record::Input,
         options: &Options,
         tracer: T,
     ) -> Result<Decision, RecordError> {
+        let record::Input { value, id } = decoded;
+        match self.decide(value, options, tracer) {
+            Ok(decision) => Ok(Decision { id, ..decision }),
+            Err(e) => Err(RecordError { id, ..e }),
+        }
+    }
+
+    fn decide<T: Tracer>(
+        &self,
+        input: Value,
+        options: &Options,
+        tracer: T,
+    ) -> Result<Decision, RecordError> {
         let program = &self.inner.program;
-        let record::Input { value: input, id } = decoded;
         let as_at = match options.as_at {
             Some(d) => d,
             None => self.default_as_at(&input)?,
@@ -737,7 +757,7 @@ impl Policy {
             match compiled.first_tier(program, &input, &params, as_at, options.internal) {
                 Tier1::Settled(outputs) => {
                     return Ok(Decision {
-                        id,
+                        id: None,
                         outputs,
                         missing: Vec::new(),
                         as_at,
@@ -836,7 +856,7 @@ impl Policy {
             return Err(failure.into_record_error(&self.inner.files));
         }
         Ok(Decision {
-            id,
+            id: None,
             outputs,
             missing: rendered_paths(&missing),
             as_at,

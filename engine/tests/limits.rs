@@ -442,3 +442,35 @@ fn many_record_types_load_quickly() {
         start.elapsed()
     );
 }
+
+/// A record the policy refuses is named by its id, whether the decoder refused it (the id is
+/// then read from the text again) or the policy did after decoding (the decoder's id is used).
+#[test]
+fn a_refused_record_keeps_its_id() {
+    let policy = Policy::from_source(
+        "window.policy",
+        "policy window { version \"1\" in_force 2024-01-01 to 2024-12-31 as_at r.on }\n\
+         record R { id: text, on: date required }\ninput r: R\n\
+         decision late = r.on > 2024-06-01",
+    )
+    .expect("loads");
+    for (text, id, why) in [
+        (
+            r#"{"id": "F1", "on": "2023-05-01"}"#,
+            Some("F1"),
+            "in-force window",
+        ),
+        (r#"{"on": "2025-05-01"}"#, None, "in-force window"),
+        (
+            r#"{"on": "2025-05-01", "id": 42}"#,
+            Some("42"),
+            "expected a text",
+        ),
+    ] {
+        let error = policy
+            .evaluate_json(text, &Options::default())
+            .expect_err("refused");
+        assert!(error.to_string().contains(why), "{error}");
+        assert_eq!(error.id.as_deref(), id, "{error}");
+    }
+}
