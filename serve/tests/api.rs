@@ -6,7 +6,7 @@ use earlyhelp::batch::{Batch, JsonLines, JsonlWriter};
 use earlyhelp::{Options, Policy};
 mod common;
 
-use common::Running;
+use common::{problem, Running};
 use earlyhelp_serve::Config;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -46,21 +46,6 @@ fn eval_rows(policy: &Policy, options: Options, input: &[u8]) -> String {
 fn supporting_families() -> Policy {
     Policy::from_file(shipped().join("supporting-families/supporting-families.policy"))
         .expect("loads")
-}
-
-async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["status"], status);
-    assert!(
-        body["title"].is_string() && body["detail"].is_string(),
-        "{body}"
-    );
-    body
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -550,6 +535,32 @@ fn version_served(list: &Value) -> Option<&str> {
         .as_str()
 }
 
+/// An NDJSON request to the `attendance` policy that stays in flight: `record` is sent, and
+/// the body stays open for more lines on the sender until it is dropped.
+async fn in_flight(
+    base: &str,
+    record: &str,
+) -> (
+    tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+) {
+    let (more, body) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let stream = futures_util::stream::unfold(body, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let response = tokio::spawn(
+        client()
+            .post(format!("{base}/v1/policies/attendance/evaluate"))
+            .header("content-type", "application/x-ndjson")
+            .body(reqwest::Body::wrap_stream(stream))
+            .send(),
+    );
+    more.send(Ok(format!("{record}\n").into_bytes()))
+        .await
+        .unwrap();
+    (more, response)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_serves_a_clean_edit_and_keeps_the_old_version_through_a_broken_one() {
     let dir = scratch("reload");
@@ -564,20 +575,7 @@ async fn reload_serves_a_clean_edit_and_keeps_the_old_version_through_a_broken_o
     assert_eq!(row["policy"]["hash"], v1.content_hash());
 
     // A request in flight when the policy changes finishes on the version it started with.
-    let (more, body) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    let stream = futures_util::stream::unfold(body, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    let in_flight = tokio::spawn(
-        client()
-            .post(format!("{}/v1/policies/attendance/evaluate", s.base))
-            .header("content-type", "application/x-ndjson")
-            .body(reqwest::Body::wrap_stream(stream))
-            .send(),
-    );
-    more.send(Ok(format!("{record}\n").into_bytes()))
-        .await
-        .unwrap();
+    let (more, in_flight) = in_flight(&s.base, record).await;
 
     // Broken: the old version goes on serving, and /v1/policies says the file has errors.
     let broken = V1
@@ -661,20 +659,7 @@ async fn shutdown_answers_503_and_drains_requests_in_flight() {
     config.drain = Duration::from_millis(600);
     let s = start(config).await;
     let record = r#"{"id": "C1", "attendance_pct": 85}"#;
-    let (more, body) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    let stream = futures_util::stream::unfold(body, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    let in_flight = tokio::spawn(
-        client()
-            .post(format!("{}/v1/policies/attendance/evaluate", s.base))
-            .header("content-type", "application/x-ndjson")
-            .body(reqwest::Body::wrap_stream(stream))
-            .send(),
-    );
-    more.send(Ok(format!("{record}\n").into_bytes()))
-        .await
-        .unwrap();
+    let (more, in_flight) = in_flight(&s.base, record).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     s.shutdown.shutdown();

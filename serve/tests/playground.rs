@@ -6,7 +6,7 @@ use earlyhelp::batch::{Batch, JsonLines, JsonlWriter, Values};
 use earlyhelp::{Options, Policy};
 mod common;
 
-use common::Running;
+use common::{problem, Running};
 use earlyhelp_serve::Config;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -61,17 +61,6 @@ impl Running {
 async fn ok_json(response: reqwest::Response) -> Value {
     assert_eq!(response.status().as_u16(), 200);
     response.json().await.expect("JSON")
-}
-
-async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["status"], status);
-    body
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Running;
+use common::{problem, Running};
 use earlyhelp_serve::Config;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -112,23 +112,6 @@ impl Running {
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
-}
-
-/// A problem body with `status`, as RFC 9457 has it.
-async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status);
-    let media = response.headers()[reqwest::header::CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(media, "application/problem+json");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    assert!(
-        body["title"].is_string() && body["detail"].is_string(),
-        "{body}"
-    );
-    body
 }
 
 #[tokio::test]

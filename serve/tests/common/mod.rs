@@ -1,6 +1,7 @@
 //! A server started by a test on a loopback port, and stopped by it.
 
 use earlyhelp_serve::{Config, Shutdown};
+use serde_json::Value;
 
 pub struct Running {
     /// `http://127.0.0.1:PORT`.
@@ -28,4 +29,21 @@ impl Running {
         self.shutdown.shutdown();
         self.done.await.expect("joins").expect("stops cleanly");
     }
+}
+
+/// The body of a problem answer (RFC 9457) with `status`: its media type, status, title and
+/// detail checked.
+pub async fn problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
 }
