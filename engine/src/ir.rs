@@ -368,6 +368,51 @@ pub(crate) enum Meta {
     Needs,
 }
 
+/// What a meta read (`.id`, `.label`, `.level`, `.group`, `.needs`, a level's label) is read
+/// from: a group, a need, or a level of a scale.
+#[derive(Clone, Copy)]
+pub(crate) enum Subject {
+    Group(u32),
+    Need(u32),
+    Level(u32),
+}
+
+/// What a meta read finds in the program, for each evaluator to make its own value of.
+pub(crate) enum Found<'p> {
+    Text(&'p str),
+    Level(u32),
+    Group(u32),
+    Needs(&'p [u32]),
+    Nothing,
+}
+
+impl Program {
+    /// The meta read `meta` of `of`, as declared (`.met` is evaluated, not read: `Nothing`).
+    pub(crate) fn meta(&self, of: Subject, meta: Meta) -> Found<'_> {
+        let group = |g: u32| self.groups.get(g as usize);
+        let need = |n: u32| self.needs.get(n as usize);
+        let found = match (of, meta) {
+            (Subject::Group(g), Meta::Id) => group(g).map(|x| Found::Text(&x.id)),
+            (Subject::Need(n), Meta::Id) => need(n).map(|x| Found::Text(&x.id)),
+            (Subject::Group(g), Meta::Label) => group(g).map(|x| Found::Text(&x.label)),
+            (Subject::Need(n), Meta::Label) => need(n).map(|x| Found::Text(&x.label)),
+            (Subject::Need(n), Meta::Level) => need(n).and_then(|x| x.level).map(Found::Level),
+            (Subject::Need(n), Meta::Group) => need(n).map(|x| Found::Group(x.group)),
+            (Subject::Group(g), Meta::Needs) => group(g).map(|x| Found::Needs(&x.needs)),
+            (Subject::Level(i), Meta::LevelLabel(s)) => {
+                self.scales
+                    .get(s as usize)
+                    .and_then(|scale| match scale.labels.get(i as usize) {
+                        Some(Some(label)) => Some(Found::Text(label)),
+                        _ => scale.values.get(i as usize).map(|v| Found::Text(v)),
+                    })
+            }
+            _ => None,
+        };
+        found.unwrap_or(Found::Nothing)
+    }
+}
+
 /// The sub-expressions of a node, in evaluation order: `$($m)?` is empty for shared references and
 /// `mut` for exclusive ones, so one list of cases serves both walks.
 macro_rules! node_children {

@@ -43,6 +43,18 @@ fn eval_rows(policy: &Policy, options: Options, input: &[u8]) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
+/// The JSON body of `GET base + path`.
+async fn get_json(base: &str, path: &str) -> Value {
+    client()
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn supporting_families() -> Policy {
     Policy::from_file(shipped().join("supporting-families/supporting-families.policy"))
         .expect("loads")
@@ -51,24 +63,10 @@ fn supporting_families() -> Policy {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_the_policies_served() {
     let s = start(Config::new(shipped())).await;
-    let health: Value = client()
-        .get(format!("{}/health", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = get_json(&s.base, "/health").await;
     assert_eq!(health["status"], "ok");
 
-    let list: Value = client()
-        .get(format!("{}/v1/policies", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(&s.base, "/v1/policies").await;
     let names: Vec<&str> = list["policies"]
         .as_array()
         .unwrap()
@@ -445,14 +443,7 @@ async fn check_gives_the_diagnostics_check_prints() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_covers_every_endpoint() {
     let s = start(Config::new(shipped())).await;
-    let doc: Value = client()
-        .get(format!("{}/openapi.json", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = get_json(&s.base, "/openapi.json").await;
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     for path in [
@@ -499,14 +490,7 @@ async fn edit(base: &str, file: &Path, text: &str, ready: impl Fn(&Value) -> boo
     std::fs::write(file, text).unwrap();
     for _ in 0..200 {
         tokio::time::sleep(Duration::from_millis(25)).await;
-        let list: Value = client()
-            .get(format!("{base}/v1/policies"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = get_json(base, "/v1/policies").await;
         if ready(&list) {
             return list;
         }
@@ -636,14 +620,7 @@ async fn a_file_that_never_loaded_is_reported_and_not_served() {
     let dir = scratch("failing");
     std::fs::write(dir.join("broken.policy"), "policy broken {\n").unwrap();
     let s = start(Config::new(&dir)).await;
-    let list: Value = client()
-        .get(format!("{}/v1/policies", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(&s.base, "/v1/policies").await;
     assert_eq!(version_served(&list), Some("1"));
     assert_eq!(list["policies"].as_array().unwrap().len(), 1);
     assert_eq!(list["failures"][0]["file"], "broken.policy");

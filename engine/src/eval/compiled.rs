@@ -134,36 +134,29 @@ impl Compiled {
         let mut cx = Cx {
             consts: &mut consts,
         };
-        let top = |e: &Expr, locals: u32, cx: &mut Cx<'_>| -> Result<Top, Unsupported> {
-            Ok(Top {
-                code: cx.compile(e)?,
-                locals,
-            })
-        };
-        let lets = p
-            .lets
-            .iter()
-            .map(|l| top(&l.value, l.locals, &mut cx))
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let functions = p
-            .functions
-            .iter()
-            .map(|f| top(&f.body, f.locals, &mut cx))
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let needs = p
-            .needs
-            .iter()
-            .map(|n| top(&n.when, n.locals, &mut cx))
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let decisions = p
-            .decisions
-            .iter()
-            .map(|d| top(&d.value, d.locals, &mut cx))
-            .collect::<Result<_, _>>()
-            .ok()?;
+        // Each body compiled with its frame size; one construct this tier cannot run leaves
+        // the whole program to the reference evaluator.
+        fn tops<'e, T: 'e>(
+            items: &'e [T],
+            body: impl Fn(&'e T) -> (&'e Expr, u32),
+            cx: &mut Cx<'_>,
+        ) -> Option<Vec<Top>> {
+            items
+                .iter()
+                .map(|item| {
+                    let (e, locals) = body(item);
+                    Ok(Top {
+                        code: cx.compile(e)?,
+                        locals,
+                    })
+                })
+                .collect::<Result<_, Unsupported>>()
+                .ok()
+        }
+        let lets = tops(&p.lets, |l| (&l.value, l.locals), &mut cx)?;
+        let functions = tops(&p.functions, |f| (&f.body, f.locals), &mut cx)?;
+        let needs = tops(&p.needs, |n| (&n.when, n.locals), &mut cx)?;
+        let decisions = tops(&p.decisions, |d| (&d.value, d.locals), &mut cx)?;
         let each = p
             .decisions
             .iter()
@@ -514,47 +507,25 @@ impl<'a> Frame<'a> {
     }
 
     fn meta(&mut self, b: V<'a>, meta: Meta) -> V<'a> {
-        let p = self.p;
-        match (b, meta) {
-            (V::Group(g), Meta::Met) => self.group(g),
-            (V::Need(n), Meta::Met) => self.need(n),
-            (V::Group(g), Meta::Id) => p.groups.get(g as usize).map_or(V::Unk, |x| V::Text(&x.id)),
-            (V::Need(n), Meta::Id) => p.needs.get(n as usize).map_or(V::Unk, |x| V::Text(&x.id)),
-            (V::Group(g), Meta::Label) => p
-                .groups
-                .get(g as usize)
-                .map_or(V::Unk, |x| V::Text(&x.label)),
-            (V::Need(n), Meta::Label) => p
-                .needs
-                .get(n as usize)
-                .map_or(V::Unk, |x| V::Text(&x.label)),
-            (V::Need(n), Meta::Level) => p
-                .needs
-                .get(n as usize)
-                .and_then(|x| x.level)
-                .map_or(V::Unk, V::Sym),
-            (V::Need(n), Meta::Group) => p
-                .needs
-                .get(n as usize)
-                .map_or(V::Unk, |x| V::Group(x.group)),
-            (V::Group(g), Meta::Needs) => match p.groups.get(g as usize) {
-                Some(x) => {
-                    let mark = self.building.len();
-                    self.building
-                        .extend(x.needs.iter().map(|n| (V::Need(*n), false)));
-                    self.finish(mark)
-                }
-                None => V::Unk,
-            },
-            (V::Sym(i), Meta::LevelLabel(s)) => p
-                .scales
-                .get(s as usize)
-                .and_then(|scale| match scale.labels.get(i as usize) {
-                    Some(Some(label)) => Some(V::Text(label)),
-                    _ => scale.values.get(i as usize).map(|v| V::Text(v)),
-                })
-                .unwrap_or(V::Unk),
-            _ => V::Unk,
+        let of = match b {
+            V::Group(g) if meta == Meta::Met => return self.group(g),
+            V::Need(n) if meta == Meta::Met => return self.need(n),
+            V::Group(g) => Subject::Group(g),
+            V::Need(n) => Subject::Need(n),
+            V::Sym(i) => Subject::Level(i),
+            _ => return V::Unk,
+        };
+        match self.p.meta(of, meta) {
+            Found::Text(t) => V::Text(t),
+            Found::Level(l) => V::Sym(l),
+            Found::Group(g) => V::Group(g),
+            Found::Needs(needs) => {
+                let mark = self.building.len();
+                self.building
+                    .extend(needs.iter().map(|n| (V::Need(*n), false)));
+                self.finish(mark)
+            }
+            Found::Nothing => V::Unk,
         }
     }
 

@@ -1113,54 +1113,22 @@ impl<'p, T: Tracer> Eval<'p, T> {
     }
 
     fn meta(&mut self, b: Value, meta: Meta) -> Value {
-        let program = self.program;
-        match (b, meta) {
-            (Value::Group(g), Meta::Met) => self.group(g),
-            (Value::Need(n), Meta::Met) => self.need(n).0,
-            (Value::Group(g), Meta::Id) => program
-                .groups
-                .get(g as usize)
-                .map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
-            (Value::Need(n), Meta::Id) => program
-                .needs
-                .get(n as usize)
-                .map_or_else(Value::unknown, |x| Value::Text(x.id.as_ref().into())),
-            (Value::Group(g), Meta::Label) => program
-                .groups
-                .get(g as usize)
-                .map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
-            (Value::Need(n), Meta::Label) => program
-                .needs
-                .get(n as usize)
-                .map_or_else(Value::unknown, |x| Value::Text(x.label.as_str().into())),
-            (Value::Need(n), Meta::Level) => program
-                .needs
-                .get(n as usize)
-                .and_then(|x| x.level)
-                .map_or_else(Value::unknown, Value::Symbol),
-            (Value::Need(n), Meta::Group) => program
-                .needs
-                .get(n as usize)
-                .map_or_else(Value::unknown, |x| Value::Group(x.group)),
-            (Value::Group(g), Meta::Needs) => {
-                program
-                    .groups
-                    .get(g as usize)
-                    .map_or_else(Value::unknown, |x| {
-                        Value::List(Arc::new(List::certain(
-                            x.needs.iter().map(|n| Value::Need(*n)).collect(),
-                        )))
-                    })
-            }
-            (Value::Symbol(i), Meta::LevelLabel(s)) => program
-                .scales
-                .get(s as usize)
-                .and_then(|scale| {
-                    let label = scale.labels.get(i as usize).cloned().flatten();
-                    label.or_else(|| scale.values.get(i as usize).map(|v| v.to_string()))
-                })
-                .map_or_else(Value::unknown, |l| Value::Text(l.as_str().into())),
-            (other, _) => Value::Unknown(other.missing().settled()),
+        let of = match b {
+            Value::Group(g) if meta == Meta::Met => return self.group(g),
+            Value::Need(n) if meta == Meta::Met => return self.need(n).0,
+            Value::Group(g) => Subject::Group(g),
+            Value::Need(n) => Subject::Need(n),
+            Value::Symbol(i) => Subject::Level(i),
+            other => return Value::Unknown(other.missing().settled()),
+        };
+        match self.program.meta(of, meta) {
+            Found::Text(t) => Value::Text(t.into()),
+            Found::Level(l) => Value::Symbol(l),
+            Found::Group(g) => Value::Group(g),
+            Found::Needs(needs) => Value::List(Arc::new(List::certain(
+                needs.iter().map(|n| Value::Need(*n)).collect(),
+            ))),
+            Found::Nothing => Value::unknown(),
         }
     }
 }
