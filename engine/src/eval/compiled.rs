@@ -262,30 +262,32 @@ impl<'a> Frame<'a> {
         v
     }
 
-    fn decision(&mut self, i: u32) -> V<'a> {
-        if let Some(Some(v)) = self.decisions.get(i as usize) {
+    /// Entry `i` of one of the memo tables (lets, needs or decisions): evaluated by its
+    /// compiled body the first time, read back after.
+    #[inline]
+    fn memo(
+        &mut self,
+        i: u32,
+        table: impl Fn(&mut Self) -> &mut Vec<Option<V<'a>>>,
+        code: impl Fn(&'a Compiled) -> &'a [Top],
+    ) -> V<'a> {
+        if let Some(Some(v)) = table(self).get(i as usize) {
             return *v;
         }
-        let c = self.c;
-        let Some(t) = c.decisions.get(i as usize) else {
+        let Some(t) = code(self.c).get(i as usize) else {
             return V::Unk;
         };
         let v = self.top(t);
-        self.decisions[i as usize] = Some(v);
+        table(self)[i as usize] = Some(v);
         v
     }
 
+    fn decision(&mut self, i: u32) -> V<'a> {
+        self.memo(i, |f| &mut f.decisions, |c| &c.decisions)
+    }
+
     fn need(&mut self, i: u32) -> V<'a> {
-        if let Some(Some(v)) = self.needs.get(i as usize) {
-            return *v;
-        }
-        let c = self.c;
-        let Some(t) = c.needs.get(i as usize) else {
-            return V::Unk;
-        };
-        let v = self.top(t);
-        self.needs[i as usize] = Some(v);
-        v
+        self.memo(i, |f| &mut f.needs, |c| &c.needs)
     }
 
     fn group(&mut self, i: u32) -> V<'a> {
@@ -306,16 +308,7 @@ impl<'a> Frame<'a> {
     }
 
     fn let_value(&mut self, i: u32) -> V<'a> {
-        if let Some(Some(v)) = self.lets.get(i as usize) {
-            return *v;
-        }
-        let c = self.c;
-        let Some(t) = c.lets.get(i as usize) else {
-            return V::Unk;
-        };
-        let v = self.top(t);
-        self.lets[i as usize] = Some(v);
-        v
+        self.memo(i, |f| &mut f.lets, |c| &c.lets)
     }
 
     fn local(&self, slot: u32) -> V<'a> {
