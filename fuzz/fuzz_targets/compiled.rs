@@ -4,27 +4,12 @@
 //! or the record errors the same.
 #![no_main]
 
-use earlyhelp::{Options, Policy};
+use earlyhelp::Options;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 
-const POLICIES: [&str; 3] = [
-    "supporting-families/supporting-families.policy",
-    "continuum-of-need/continuum-of-need.policy",
-    "early-education-two-year-olds/early-education-two-year-olds.policy",
-];
-
-fn policies() -> &'static [Policy] {
-    static LOADED: OnceLock<Vec<Policy>> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-        POLICIES
-            .iter()
-            .map(|p| Policy::from_file(root.join(p)).unwrap_or_else(|e| panic!("{p} loads: {e}")))
-            .collect()
-    })
-}
+mod shipped;
+use shipped::policies;
 
 /// The replacement values a byte picks from: unknowns and the edges the rules test.
 fn palette(b: u8) -> Option<Value> {
@@ -102,7 +87,11 @@ fuzz_target!(|data: &[u8]| {
             reference.reference_only = true;
             let want = shown(policy.evaluate_json(&text, &reference));
             assert_eq!(shown(policy.evaluate_json(&text, &options)), want, "{text}");
-            assert_eq!(shown(policy.evaluate_with(&family, &options)), want, "{text}");
+            assert_eq!(
+                shown(policy.evaluate_with(&family, &options)),
+                want,
+                "{text}"
+            );
         }
     }
 });

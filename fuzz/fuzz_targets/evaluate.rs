@@ -3,26 +3,11 @@
 //! a `RecordError`, and never the error the API makes of a panic it caught.
 #![no_main]
 
-use earlyhelp::{Options, Policy};
+use earlyhelp::Options;
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
 
-const POLICIES: [&str; 3] = [
-    "supporting-families/supporting-families.policy",
-    "continuum-of-need/continuum-of-need.policy",
-    "early-education-two-year-olds/early-education-two-year-olds.policy",
-];
-
-fn policies() -> &'static [Policy] {
-    static LOADED: OnceLock<Vec<Policy>> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-        POLICIES
-            .iter()
-            .map(|p| Policy::from_file(root.join(p)).unwrap_or_else(|e| panic!("{p} loads: {e}")))
-            .collect()
-    })
-}
+mod shipped;
+use shipped::policies;
 
 fn check(result: Result<earlyhelp::Decision, earlyhelp::RecordError>) {
     match result {
