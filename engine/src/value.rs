@@ -24,11 +24,16 @@ enum Segment {
 
 pub(crate) type Path = Arc<PathNode>;
 
+/// The root every record's paths start from: one per thread, shared by its records (a path is
+/// compared by its segments, never by which root it hangs from).
 pub(crate) fn root_path() -> Path {
-    Arc::new(PathNode {
-        parent: None,
-        segment: Segment::Root,
-    })
+    thread_local! {
+        static ROOT: Path = Arc::new(PathNode {
+            parent: None,
+            segment: Segment::Root,
+        });
+    }
+    ROOT.with(Arc::clone)
 }
 
 pub(crate) fn field_path(parent: &Path, name: &Arc<str>) -> Path {
@@ -68,7 +73,6 @@ fn path_key(path: &PathNode) -> Vec<PathKey<'_>> {
 }
 
 fn render_path(keys: &[PathKey<'_>]) -> String {
-    use std::fmt::Write as _;
     let room = keys.iter().map(|k| match k {
         PathKey::Field(f) => f.len() + 1,
         PathKey::Index(_) => 6,
@@ -82,11 +86,23 @@ fn render_path(keys: &[PathKey<'_>]) -> String {
                 }
                 s.push_str(f);
             }
-            // Writing to a String cannot fail.
-            PathKey::Index(i) => _ = write!(s, "[{i}]"),
+            PathKey::Index(i) => {
+                s.push('[');
+                push_digits(&mut s, *i);
+                s.push(']');
+            }
         }
     }
     s
+}
+
+/// The decimal digits of `n`, without the formatting machinery (paths are rendered for every
+/// undetermined record).
+fn push_digits(s: &mut String, n: usize) {
+    if n >= 10 {
+        push_digits(s, n / 10);
+    }
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Paths as a caller reads them: rendered, in natural order, each once.
