@@ -218,6 +218,10 @@ fn trimmed_len(text: &str) -> usize {
 
 /// Where a `#` comment starts on a line, outside string literals.
 fn comment_start(line: &str) -> Option<usize> {
+    // Most lines have no `#` at all: found by a fast search, not a walk over every character.
+    if !line.as_bytes().contains(&b'#') {
+        return None;
+    }
     let mut in_string = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {
@@ -447,8 +451,23 @@ fn inner(p: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
     p.into_inner().filter(|c| !is_keyword(c.as_rule()))
 }
 
+/// Whether `rule` is a keyword token (its name starts `kw_`; `true` and `false` are values).
+/// Asked of every pair, so the names are looked at once, not formatted each time.
 fn is_keyword(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_") && rule != Rule::kw_true && rule != Rule::kw_false
+    static KEYWORDS: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    KEYWORDS
+        .get_or_init(|| {
+            let mut keywords: Vec<Rule> = Rule::all_rules()
+                .iter()
+                .copied()
+                .filter(|r| format!("{r:?}").starts_with("kw_"))
+                .filter(|r| !matches!(r, Rule::kw_true | Rule::kw_false))
+                .collect();
+            keywords.sort();
+            keywords
+        })
+        .binary_search(&rule)
+        .is_ok()
 }
 
 fn ident(p: Pair<Rule>) -> Ident {
