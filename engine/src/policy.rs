@@ -681,9 +681,6 @@ impl Policy {
         decode: impl FnOnce(&Program, u32) -> Result<record::Input, RecordError>,
     ) -> Result<Decision, RecordError> {
         let program = &self.inner.program;
-        // Once the record is decoded its id is known, and `run` names its own errors with it:
-        // only an error before then (or a panic) needs the record parsed again for its id.
-        let mut named = false;
         let run = || {
             let Some(&(_, record_type)) = program.input.as_ref() else {
                 return Err(RecordError::new(
@@ -692,7 +689,6 @@ impl Policy {
                 ));
             };
             let input = decode(program, record_type)?;
-            named = true;
             if options.explain {
                 self.run(input, options, Trace::default())
             } else {
@@ -701,14 +697,15 @@ impl Policy {
         };
         let result =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
-                named = false;
                 Err(RecordError::new(
                     None,
                     "internal error while evaluating this record".into(),
                 ))
             });
+        // `run` names its errors with the id the decoder read; only an error without one (the
+        // decoder's own, a panic's, a record that has no id) has the text read again for it.
         result.map_err(|mut e| {
-            if !named {
+            if e.id.is_none() {
                 e.id = id();
             }
             e
