@@ -53,6 +53,17 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
     assert!(load_error(&whens).contains("nested too deeply"));
     let quantifiers = format!("decision d = {}true", "any x in r.xs: ".repeat(3_000));
     assert!(load_error(&quantifiers).contains("nested too deeply"));
+    // Forms that nest without an `expr` of their own between levels: a filter's condition and
+    // an aggregate's list. They once passed the grammar's depth check and overflowed the stack.
+    let filters = format!(
+        "decision d = {}true{}",
+        "any x in r.xs where ".repeat(40_000),
+        ": true".repeat(40_000)
+    );
+    assert!(filters.len() < 1 << 20);
+    assert!(load_error(&filters).contains("nested too deeply"));
+    let counts = format!("decision d = {}r.xs > 1", "count of ".repeat(100_000));
+    assert!(load_error(&counts).contains("nested too deeply"));
 }
 
 #[test]

@@ -144,12 +144,14 @@ fn check_brackets(source: &str) -> Result<(), SyntaxError> {
 }
 
 /// Refuses expressions deeper than [`MAX_DEPTH`], walking pest's pairs without recursion, so
-/// that no later stage (checker, printer, evaluator) recurses without bound.
+/// that no later stage (checker, printer, evaluator) recurses without bound: every nested form
+/// counts, so the stack a load needs is bounded whatever the text (see `engine`'s load).
 fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
     let mut stack: Vec<(Pair<Rule>, usize)> = pairs.map(|p| (p, 0)).collect();
     while let Some((pair, depth)) = stack.pop() {
+        let rule = pair.as_rule();
         let chain = matches!(
-            pair.as_rule(),
+            rule,
             Rule::otherwise_expr
                 | Rule::where_expr
                 | Rule::or_expr
@@ -160,19 +162,7 @@ fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
                 | Rule::unary_expr
                 | Rule::postfix_expr
         );
-        let children: Vec<Pair<Rule>> = pair.clone().into_inner().collect();
-        let operands = children
-            .iter()
-            .filter(|c| {
-                !is_keyword(c.as_rule()) && !matches!(c.as_rule(), Rule::add_op | Rule::mul_op)
-            })
-            .count();
-        let here = if chain {
-            depth + operands.saturating_sub(1)
-        } else {
-            depth + usize::from(pair.as_rule() == Rule::expr)
-        };
-        if pair.as_rule() == Rule::list_type {
+        if rule == Rule::list_type {
             let lists = pair
                 .clone()
                 .into_inner()
@@ -187,21 +177,62 @@ fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
                 });
             }
         }
-        if here > MAX_DEPTH {
-            return Err(SyntaxError {
- help: None,
-                span: span(&pair),
-                message: format!("this expression is nested too deeply (more than {MAX_DEPTH} levels): split it with `let`"),
-            });
+        // The children go on the stack as they are counted (one pass over pest's pairs, which
+        // this walk visits all of); their depth is known once the operands are counted.
+        let first = stack.len();
+        let mut operands = 0usize;
+        for c in pair.clone().into_inner() {
+            let r = c.as_rule();
+            if is_keyword(r) || matches!(r, Rule::add_op | Rule::mul_op) {
+                continue;
+            }
+            operands += 1;
+            // Words and literals hold nothing nested: not worth a visit.
+            if !matches!(
+                r,
+                Rule::ident | Rule::string | Rule::number | Rule::date | Rule::money | Rule::name
+            ) {
+                stack.push((c, 0));
+            }
         }
-        stack.extend(children.into_iter().map(|c| (c, here)));
+        // A chain of n operands folds into n - 1 nested operators, and a comparison without its
+        // tail is only its operand; every other form nests one level. Counting only `expr` let
+        // `any x in xs where any …` and `count of count of …` nest without bound.
+        let here = depth
+            + if chain || rule == Rule::cmp_expr {
+                operands.saturating_sub(1)
+            } else {
+                1
+            };
+        if here > MAX_DEPTH {
+            return Err(too_deep(span(&pair)));
+        }
+        for child in &mut stack[first..] {
+            child.1 = here;
+        }
     }
     Ok(())
+}
+
+fn too_deep(span: Span) -> SyntaxError {
+    SyntaxError {
+        help: None,
+        span,
+        message: format!(
+            "this expression is nested too deeply (more than {MAX_DEPTH} levels): split it with `let`"
+        ),
+    }
 }
 
 /// A pair's span without the whitespace and comments pest may have skipped at its end.
 fn span(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
+    // Skipped text ends in whitespace, or in a comment only at the end of the file: most pairs
+    // end with their last token and need no trimming.
+    let ends_in_token = !s.as_str().ends_with(|c: char| c.is_whitespace());
+    if ends_in_token && s.end() < p.get_input().len() {
+        return Span::new(s.start(), s.end());
+    }
     Span::new(s.start(), s.start() + trimmed_len(s.as_str()))
 }
 
@@ -248,6 +279,10 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
     let at = source.get(span.start..).unwrap_or("");
     let positives: Vec<Rule> = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        // pest stops short of the stack's end: that much recursion is nesting beyond any limit.
+        pest::error::ErrorVariant::CustomError { message } if message.contains("stack limit") => {
+            return too_deep(Span::new(span.start, span.start));
+        }
         pest::error::ErrorVariant::CustomError { message } if message.contains("limit reached") => {
             return SyntaxError {
  help: None,
@@ -452,22 +487,22 @@ fn inner(p: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
 }
 
 /// Whether `rule` is a keyword token (its name starts `kw_`; `true` and `false` are values).
-/// Asked of every pair, so the names are looked at once, not formatted each time.
+/// Asked of every pair, so answered from a table indexed by rule, made once.
 fn is_keyword(rule: Rule) -> bool {
-    static KEYWORDS: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    static KEYWORDS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
     KEYWORDS
         .get_or_init(|| {
-            let mut keywords: Vec<Rule> = Rule::all_rules()
-                .iter()
-                .copied()
-                .filter(|r| format!("{r:?}").starts_with("kw_"))
-                .filter(|r| !matches!(r, Rule::kw_true | Rule::kw_false))
-                .collect();
-            keywords.sort();
-            keywords
+            let len = Rule::all_rules().iter().map(|r| *r as usize + 1).max();
+            let mut table = vec![false; len.unwrap_or(0)];
+            for r in Rule::all_rules() {
+                table[*r as usize] = format!("{r:?}").starts_with("kw_")
+                    && !matches!(r, Rule::kw_true | Rule::kw_false);
+            }
+            table
         })
-        .binary_search(&rule)
-        .is_ok()
+        .get(rule as usize)
+        .copied()
+        .unwrap_or(false)
 }
 
 fn ident(p: Pair<Rule>) -> Ident {
