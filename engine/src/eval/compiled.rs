@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use earlyhelp_grammar::ast::{Agg, Direction, Quant};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json};
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -186,20 +187,25 @@ impl Compiled {
         as_at: NaiveDate,
         internal: bool,
     ) -> Tier1 {
+        let buffers = BUFFERS.try_with(Cell::take).unwrap_or_default();
+        let table = |mut t: Vec<Option<V<'static>>>, len: usize| {
+            t.resize(len, None);
+            t
+        };
         let mut f = Frame {
             c: self,
             p,
             input: of(input),
             params,
             as_at: Some(as_at),
-            lets: vec![None; p.lets.len()],
-            needs: vec![None; p.needs.len()],
-            groups: vec![None; p.groups.len()],
-            decisions: vec![None; p.decisions.len()],
-            stack: Vec::with_capacity(64),
+            lets: table(buffers.lets, p.lets.len()),
+            needs: table(buffers.needs, p.needs.len()),
+            groups: table(buffers.groups, p.groups.len()),
+            decisions: table(buffers.decisions, p.decisions.len()),
+            stack: buffers.stack,
             base: 0,
-            made: Vec::with_capacity(64),
-            building: Vec::with_capacity(32),
+            made: buffers.made,
+            building: buffers.building,
             bail: false,
         };
         let mut outputs = Map::new();
@@ -224,13 +230,70 @@ impl Compiled {
                 None => undetermined = true,
             }
         }
-        match (f.bail, undetermined) {
+        let tier = match (f.bail, undetermined) {
             // A value that rests on a case left to the reference may be wrong: none is kept.
             (true, _) => Tier1::Partial(Known::default()),
             (false, true) => Tier1::Partial(f.known()),
             (false, false) => Tier1::Settled(outputs),
+        };
+        _ = BUFFERS.try_with(|b| b.set(Buffers::emptied(f)));
+        tier
+    }
+}
+
+thread_local! {
+    /// The frame's tables, kept empty between records so that a record allocates none.
+    static BUFFERS: Cell<Buffers> = Cell::default();
+}
+
+#[derive(Default)]
+struct Buffers {
+    lets: Vec<Option<V<'static>>>,
+    needs: Vec<Option<V<'static>>>,
+    groups: Vec<Option<V<'static>>>,
+    decisions: Vec<Option<V<'static>>>,
+    stack: Vec<V<'static>>,
+    made: Vec<(V<'static>, bool)>,
+    building: Vec<(V<'static>, bool)>,
+}
+
+impl Buffers {
+    /// The frame's tables, emptied of the values that borrow its record.
+    fn emptied(f: Frame<'_>) -> Buffers {
+        Buffers {
+            lets: emptied(f.lets),
+            needs: emptied(f.needs),
+            groups: emptied(f.groups),
+            decisions: emptied(f.decisions),
+            stack: emptied(f.stack),
+            made: emptied(f.made),
+            building: emptied(f.building),
         }
     }
+}
+
+/// An empty vector of `'static` values in `v`'s allocation: it held nothing after `clear`, so
+/// nothing borrowed outlives the record (collecting an empty iterator in place reuses the buffer).
+fn emptied<'a, T: Rebind<'a>>(mut v: Vec<T>) -> Vec<T::Static> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+/// A value type over `'a`, and the same type over `'static`.
+trait Rebind<'a> {
+    type Static;
+}
+
+impl<'a> Rebind<'a> for V<'a> {
+    type Static = V<'static>;
+}
+
+impl<'a> Rebind<'a> for Option<V<'a>> {
+    type Static = Option<V<'static>>;
+}
+
+impl<'a> Rebind<'a> for (V<'a>, bool) {
+    type Static = (V<'static>, bool);
 }
 
 /// What the first tier made of a record.
