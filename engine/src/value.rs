@@ -5,7 +5,9 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// Where a value sits in the input record: `members[2].education.attendance_pct`.
@@ -37,17 +39,65 @@ pub(crate) fn root_path() -> Path {
 }
 
 pub(crate) fn field_path(parent: &Path, name: &Arc<str>) -> Path {
-    Arc::new(PathNode {
-        parent: Some(parent.clone()),
-        segment: Segment::Field(name.clone()),
+    // A name's text is aligned, so its address is even: an index's key is odd.
+    interned(parent, Arc::as_ptr(name).cast::<u8>() as usize, || {
+        Segment::Field(name.clone())
     })
 }
 
 pub(crate) fn index_path(parent: &Path, index: usize) -> Path {
-    Arc::new(PathNode {
-        parent: Some(parent.clone()),
-        segment: Segment::Index(index),
-    })
+    interned(parent, index.wrapping_shl(1) | 1, || Segment::Index(index))
+}
+
+/// The path `segment` below `parent`, made once per thread: the same paths come back record
+/// after record (`members[2].education`), and a lookup costs less than an allocation and its
+/// release. A key stays valid while its entry lives, as the entry holds the parent it names.
+fn interned(parent: &Path, key: usize, segment: impl Fn() -> Segment) -> Path {
+    /// Enough for every path of the records a policy reads; past it, paths are made afresh.
+    const MOST: usize = 16_384;
+    thread_local! {
+        static PATHS: std::cell::RefCell<HashMap<(usize, usize), Path, BuildHasherDefault<PathHasher>>> =
+            Default::default();
+    }
+    let make = || {
+        Arc::new(PathNode {
+            parent: Some(parent.clone()),
+            segment: segment(),
+        })
+    };
+    let key = (Arc::as_ptr(parent) as usize, key);
+    PATHS
+        .try_with(|paths| {
+            let mut paths = paths.borrow_mut();
+            if let Some(path) = paths.get(&key) {
+                return path.clone();
+            }
+            let path = make();
+            if paths.len() < MOST {
+                paths.insert(key, path.clone());
+            }
+            path
+        })
+        .unwrap_or_else(|_| make())
+}
+
+/// A multiply-rotate hash of the two words of a path key (the standard one is built to resist
+/// chosen keys, which addresses are not).
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl std::hash::Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_usize(usize::from(*b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// One segment of a rendered path, for sorting paths naturally (`members[2]` before `members[10]`).
@@ -57,8 +107,11 @@ enum PathKey<'a> {
     Index(usize),
 }
 
-fn path_key(path: &PathNode) -> Vec<PathKey<'_>> {
-    let mut keys = Vec::with_capacity(8);
+/// A path's segments from the root; held inline, as records nest only a few levels deep.
+type Keys<'a> = smallvec::SmallVec<[PathKey<'a>; 8]>;
+
+fn path_key(path: &PathNode) -> Keys<'_> {
+    let mut keys = Keys::new();
     let mut node = Some(path);
     while let Some(n) = node {
         match &n.segment {
@@ -112,7 +165,7 @@ pub(crate) fn rendered_paths<'a>(paths: impl IntoIterator<Item = &'a Path>) -> V
     nodes.sort_unstable_by_key(|p| Arc::as_ptr(p));
     nodes.dedup_by(|a, b| Arc::ptr_eq(a, b));
     // Distinct nodes can still name one path (a field read twice as unknown).
-    let mut keys: Vec<Vec<PathKey<'_>>> = nodes.into_iter().map(|p| path_key(p)).collect();
+    let mut keys: Vec<Keys<'_>> = nodes.into_iter().map(|p| path_key(p)).collect();
     keys.sort();
     keys.dedup();
     keys.iter().map(|k| render_path(k)).collect()

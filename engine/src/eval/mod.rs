@@ -1200,7 +1200,7 @@ fn field(base: &Value, index: u32, name: &std::sync::Arc<str>) -> Value {
 }
 
 fn met_list(values: Vec<Value>, make: fn(u32) -> Value) -> Value {
-    let mut list = List::default();
+    let mut list = List::certain(Vec::with_capacity(values.len()));
     for (i, v) in values.into_iter().enumerate() {
         list.push(v, || make(i as u32));
     }
