@@ -316,11 +316,11 @@ pub(crate) struct Record {
     pub fields: Fields,
 }
 
-/// A record's field slots, held inside the record itself when there are few (a family's nested
-/// records have 2 to 10 fields): one allocation per record, not two.
+/// A record's field slots, held inside the record itself when there are few (the reference
+/// family record's records have 2 to 12 fields): one allocation per record, not two.
 pub(crate) type Fields = smallvec::SmallVec<[Value; FIELDS_INLINE]>;
 
-const FIELDS_INLINE: usize = 10;
+const FIELDS_INLINE: usize = 12;
 
 /// `n` unknown field slots, as a record starts before its fields are read. Written as one array
 /// rather than element by element: records are made for every family.
