@@ -297,17 +297,14 @@ impl serde::Serialize for Decision {
 /// The largest policy file: far beyond any real policy, small enough to load quickly.
 const MAX_POLICY_BYTES: usize = 1 << 20;
 
-/// The stack loading the deepest policy the grammar accepts needs, with room to spare: the
-/// test `loads_within_its_stack` (below) overflows with 2 MiB and passes with 3 MiB in a
-/// release build, and passes with 24 MiB in a debug build, whose frames are larger.
-const LOAD_STACK_NEEDED: usize = if cfg!(debug_assertions) {
-    64 << 20
+/// The stack a policy loads on: enough for the deepest policy the grammar and the checker accept
+/// (`loads_within_its_stack`, below); a debug build's frames are several times larger. Only the
+/// pages a load touches are ever committed.
+const LOAD_STACK_BYTES: usize = if cfg!(debug_assertions) {
+    1 << 30
 } else {
-    6 << 20
+    256 << 20
 };
-
-/// The stack a load runs on when its caller's thread has less than [`LOAD_STACK_NEEDED`] left.
-const LOAD_STACK_BYTES: usize = 256 << 20;
 
 /// The largest record, as JSON text.
 const MAX_RECORD_BYTES: usize = 64 << 20;
@@ -470,11 +467,11 @@ impl Policy {
                 diagnostics: vec![file_diagnostic(&main.name, message)],
             });
         }
-        // Checking recurses over the policy's structure (pest guards its own recursion), as deep
-        // as the grammar lets a policy nest: a bounded amount of stack. Run on the caller's
-        // thread when it has that much left, as a main thread does; otherwise on a fresh stack.
-        // Never on a new thread: starting one cost a tenth of a load.
-        let load = || {
+        // Checking recurses over the policy's structure (pest guards its own recursion): through
+        // a chain of up to 64 definitions, each up to the grammar's depth, which is more stack
+        // than a caller's thread may have. So a load runs on a stack of its own, allocated
+        // lazily — on the caller's thread: starting a thread cost a tenth of a load.
+        stacker::grow(LOAD_STACK_BYTES, || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 Policy::load_here(main, loader)
             }))
@@ -486,11 +483,7 @@ impl Policy {
                     )],
                 })
             })
-        };
-        match stacker::remaining_stack() {
-            Some(left) if left >= LOAD_STACK_NEEDED => load(),
-            _ => stacker::grow(LOAD_STACK_BYTES, load),
-        }
+        })
     }
 
     fn load_here(main: SourceFile, loader: &dyn Loader) -> Result<Policy, LoadError> {
@@ -1267,21 +1260,34 @@ mod tests {
             .collect()
     }
 
+    /// Deepest of all: a chain of 64 lets (the most the checker follows), each the deepest
+    /// expression the grammar accepts, each checked inside the one that uses it.
+    fn deepest_chain(deepest: &str) -> String {
+        let lets: String = (0..64)
+            .map(|i| {
+                format!(
+                    "let l{i}: bool = {}\n",
+                    deepest.replace("true", &format!("l{}", i + 1))
+                )
+            })
+            .collect();
+        format!("l0\n{}let l64: bool = true", lets)
+    }
+
     #[test]
     fn loads_within_its_stack() {
-        for body in deepest() {
-            let text = source(&body);
-            // A load that overflowed this stack would end the test binary, not just this test.
-            let loaded = std::thread::Builder::new()
-                .stack_size(LOAD_STACK_NEEDED)
-                .spawn(move || Policy::load_here(text, &NoImports).map_err(|e| e.to_string()))
-                .expect("a thread")
-                .join()
-                .expect("no panic");
-            // Some shapes are badly typed (`count of count of …`): checked all the same.
-            if let Err(e) = loaded {
+        let shapes = deepest();
+        let chain = deepest_chain(&shapes[0]);
+        for body in shapes.iter().chain([&chain]) {
+            // A load that overflowed its stack would end the test binary, not just this test.
+            if let Err(e) = Policy::load(source(body), &NoImports) {
+                // Some shapes are badly typed (`count of count of …`): checked all the same.
+                let e = e.to_string();
                 assert!(!e.contains("nested too deeply"), "{body}: {e}");
             }
         }
+        let chain = Policy::load(source(&chain), &NoImports).map(|_| ());
+        // Refused, but only once the checker has followed the chain as far as it goes.
+        assert!(chain.is_err_and(|e| e.to_string().contains("chain of more than 64")));
     }
 }
