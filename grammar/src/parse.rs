@@ -187,10 +187,21 @@ fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
                 continue;
             }
             operands += 1;
-            // Words and literals hold nothing nested: not worth a visit.
+            // Words, literals and flat declarations hold nothing nested: not worth a visit.
             if !matches!(
                 r,
-                Rule::ident | Rule::string | Rule::number | Rule::date | Rule::money | Rule::name
+                Rule::ident
+                    | Rule::string
+                    | Rule::number
+                    | Rule::date
+                    | Rule::money
+                    | Rule::name
+                    | Rule::enum_decl
+                    | Rule::scale_decl
+                    | Rule::import
+                    | Rule::use_types
+                    | Rule::tests_for
+                    | Rule::extern_limits
             ) {
                 stack.push((c, 0));
             }
