@@ -471,17 +471,16 @@ impl Policy {
         // a chain of up to 64 definitions, each up to the grammar's depth, which is more stack
         // than a caller's thread may have. So a load runs on a stack of its own, allocated
         // lazily — on the caller's thread: starting a thread cost a tenth of a load.
-        stacker::grow(LOAD_STACK_BYTES, || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Policy::load_here(main, loader)
-            }))
-            .unwrap_or_else(|_| {
-                Err(LoadError {
-                    diagnostics: vec![file_diagnostic(
-                        "<policy>",
-                        "internal error while loading the policy".into(),
-                    )],
-                })
+        // A panic (a bug, or no memory for the stack) becomes an error, outside the new stack.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            stacker::grow(LOAD_STACK_BYTES, || Policy::load_here(main, loader))
+        }))
+        .unwrap_or_else(|_| {
+            Err(LoadError {
+                diagnostics: vec![file_diagnostic(
+                    "<policy>",
+                    "internal error while loading the policy".into(),
+                )],
             })
         })
     }
