@@ -43,16 +43,14 @@ fn eval_rows(policy: &Policy, options: Options, input: &[u8]) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
+/// The JSON body of the answer to `request`.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// The JSON body of `GET base + path`.
 async fn get_json(base: &str, path: &str) -> Value {
-    client()
-        .get(format!("{base}{path}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    json_of(client().get(format!("{base}{path}"))).await
 }
 
 fn supporting_families() -> Policy {
@@ -396,16 +394,13 @@ async fn check_gives_the_diagnostics_check_prints() {
     assert_eq!(response.text().await.unwrap(), "[]");
     // A typo in it names the file as /v1/policies does, not as this machine does.
     let typo = text.replacen("decision ", "decison ", 1);
-    let body: Value = client()
-        .post(format!("{url}?policy={}", sf.name()))
-        .header("content-type", "text/plain")
-        .body(typo)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json_of(
+        client()
+            .post(format!("{url}?policy={}", sf.name()))
+            .header("content-type", "text/plain")
+            .body(typo),
+    )
+    .await;
     assert_eq!(
         body[0]["file"],
         "supporting-families/supporting-families.policy"
@@ -499,16 +494,13 @@ async fn edit(base: &str, file: &Path, text: &str, ready: impl Fn(&Value) -> boo
 }
 
 async fn decide(base: &str, record: &str) -> Value {
-    client()
-        .post(format!("{base}/v1/policies/attendance/evaluate"))
-        .header("content-type", "application/json")
-        .body(record.to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    json_of(
+        client()
+            .post(format!("{base}/v1/policies/attendance/evaluate"))
+            .header("content-type", "application/json")
+            .body(record.to_string()),
+    )
+    .await
 }
 
 fn version_served(list: &Value) -> Option<&str> {
