@@ -272,28 +272,12 @@ impl Buffers {
     }
 }
 
-/// An empty vector of `'static` values in `v`'s allocation: it held nothing after `clear`, so
-/// nothing borrowed outlives the record (collecting an empty iterator in place reuses the buffer).
-fn emptied<'a, T: Rebind<'a>>(mut v: Vec<T>) -> Vec<T::Static> {
+/// An empty vector in `v`'s allocation, of the same values over `'static` (the field it goes to
+/// names the type): it held nothing after `clear`, so nothing borrowed outlives the record, and
+/// collecting an empty iterator in place reuses the buffer.
+fn emptied<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
-}
-
-/// A value type over `'a`, and the same type over `'static`.
-trait Rebind<'a> {
-    type Static;
-}
-
-impl<'a> Rebind<'a> for V<'a> {
-    type Static = V<'static>;
-}
-
-impl<'a> Rebind<'a> for Option<V<'a>> {
-    type Static = Option<V<'static>>;
-}
-
-impl<'a> Rebind<'a> for (V<'a>, bool) {
-    type Static = (V<'static>, bool);
 }
 
 /// What the first tier made of a record.
