@@ -491,6 +491,17 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Parses a decimal written in a policy or a record: `90`, `89.99`, `1e3`.
+/// Orders two decimals. At the same scale (ages and counts against whole numbers, percentages
+/// written alike) the mantissas order them; `Decimal`'s own comparison rescales first.
+#[inline]
+pub(crate) fn cmp_decimal(x: &Decimal, y: &Decimal) -> std::cmp::Ordering {
+    if x.scale() == y.scale() {
+        x.mantissa().cmp(&y.mantissa())
+    } else {
+        x.cmp(y)
+    }
+}
+
 pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     if s.contains(['e', 'E']) {
         Decimal::from_scientific(s).ok()
@@ -503,6 +514,26 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_order_as_numbers_whatever_their_scale() {
+        let n = |s: &str| parse_decimal(s).expect("test number");
+        let cases = [
+            ("90", "90.0"),
+            ("89.99", "90"),
+            ("-1", "0"),
+            ("-0.5", "-0.25"),
+            ("0", "-0"),
+            ("17", "18"),
+            ("100.00", "99.999"),
+            ("79228162514264337593543950335", "-79228162514264337593543950335"),
+        ];
+        for (a, b) in cases {
+            let (x, y) = (n(a), n(b));
+            assert_eq!(cmp_decimal(&x, &y), x.cmp(&y), "{a} against {b}");
+            assert_eq!(cmp_decimal(&y, &x), y.cmp(&x), "{b} against {a}");
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         parse_date(s).expect("test date")

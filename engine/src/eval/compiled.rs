@@ -1246,7 +1246,7 @@ fn field(base: V<'_>, index: u32) -> V<'_> {
 /// The order of two known values of one type (as `super::order`).
 fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
     match (a, b) {
-        (V::Num(x), V::Num(y)) => Some(x.cmp(y)),
+        (V::Num(x), V::Num(y)) => Some(value::cmp_decimal(x, y)),
         (V::Date(x), V::Date(y)) => Some(x.cmp(y)),
         (V::Sym(x), V::Sym(y)) => Some(x.cmp(y)),
         (V::Text(x), V::Text(y)) => Some(x.cmp(y)),

@@ -1221,7 +1221,7 @@ fn cmp_word(op: Cmp) -> &'static str {
 /// The order of two known values of one type.
 pub(crate) fn order(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
-        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Num(x), Value::Num(y)) => Some(crate::value::cmp_decimal(x, y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Symbol(x), Value::Symbol(y)) => Some(x.cmp(y)),
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
