@@ -2,8 +2,8 @@
 //! shipped policy, on synthetic families with 0% to 100% of optional fields unknown, must give
 //! the same decision, byte for byte (outputs, missing paths, as-at date, stamp), or the same
 //! record error — with every option that reaches the first tier (internal decisions, an as-at
-//! date given, outside the in-force window). The reference is asked for with the hidden
-//! `Options::reference_only`.
+//! date given, outside the in-force window), through every entry point (JSON text, parsed JSON,
+//! a record decoded once). The reference is asked for with the hidden `Options::reference_only`.
 
 use earlyhelp::{Options, Policy};
 use proptest::prelude::*;
@@ -49,6 +49,14 @@ fn agree(name: &str, policy: &Policy, text: &str, options: &Options) -> Result<b
     for (entry, got) in [
         ("json", shown(policy.evaluate_json(text, options))),
         ("parsed", shown(policy.evaluate_with(&json, options))),
+        (
+            "decoded",
+            shown(
+                policy
+                    .decode(&json)
+                    .and_then(|d| policy.evaluate_decoded(&d, options)),
+            ),
+        ),
     ] {
         if got != want {
             return Err(format!(
@@ -111,6 +119,27 @@ fn every_shipped_policy_agrees_on_synthetic_families() {
             );
         }
     }
+}
+
+#[test]
+fn a_decoded_record_is_evaluated_only_by_its_policy() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let file = root.join(POLICIES[0]);
+    let text = earlyhelp_synth::family(35, 1, 0.0).to_string();
+    let json: serde_json::Value = serde_json::from_str(&text).expect("synthetic JSON");
+    let (_, policy) = &policies()[0];
+    let decoded = policy.decode(&json).expect("decodes");
+    let options = Options::default().outside_in_force(true);
+    // The same policy through a clone: the same decision, evaluated twice from one decoding.
+    let same = policy.clone();
+    let first = shown(same.evaluate_decoded(&decoded, &options));
+    assert_eq!(first, shown(policy.evaluate_with(&json, &options)));
+    assert_eq!(first, shown(policy.evaluate_decoded(&decoded, &options)));
+    // The same text loaded again is another policy, whose record types may differ.
+    let other = Policy::from_file(file).expect("loads");
+    let refused = other.evaluate_decoded(&decoded, &options).expect_err("refused");
+    assert_eq!(refused.message, "the record was decoded for another policy");
+    assert_eq!(refused.id.as_deref(), Some("F0000001"));
 }
 
 #[test]

@@ -62,5 +62,5 @@ pub use builtins::{Builtin, BUILTINS};
 pub use chrono::NaiveDate;
 pub use diagnostic::{diagnostics, diagnostics_json, Diagnostic, LoadError, Related, Severity};
 pub use explain::Explanation;
-pub use policy::{Decision, DecisionInfo, DecisionType, Options, Policy, RecordError};
+pub use policy::{Decision, DecisionInfo, DecisionType, Decoded, Options, Policy, RecordError};
 pub use testing::{Coverage, CoverageItem, TestReport, TestResult};

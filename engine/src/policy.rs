@@ -21,6 +21,16 @@ pub struct Policy {
     inner: Arc<Inner>,
 }
 
+/// A record decoded for one policy ([`Policy::decode`]).
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct Decoded {
+    input: record::Input,
+    /// The policy it was decoded for (its record types are that policy's); held weakly, so
+    /// that its address is never another policy's while this record lives.
+    policy: std::sync::Weak<Inner>,
+}
+
 struct Inner {
     program: Program,
     /// The program compiled for the first tier of evaluation (`None`: the reference serves all).
@@ -650,6 +660,49 @@ impl Policy {
             )
         };
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(settled)).unwrap_or(false)
+    }
+
+    /// Decodes a record for this policy once, to evaluate it with [`Policy::evaluate_decoded`]:
+    /// for figures of the rules alone (a decoded record is what the native and rhai yardsticks
+    /// start from), and for one record evaluated under several options.
+    #[doc(hidden)]
+    pub fn decode(&self, record: &Json) -> Result<Decoded, RecordError> {
+        let program = &self.inner.program;
+        let decode = || match program.input.as_ref() {
+            Some(&(_, ty)) => record::decode_json(program, record, ty),
+            None => Err(RecordError::new(None, "the policy declares no input".into())),
+        };
+        let input = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+            .unwrap_or_else(|_| Err(RecordError::new(None, "internal error while decoding".into())))
+            .map_err(|e| RecordError { id: record_id(record), ..e })?;
+        Ok(Decoded {
+            input,
+            policy: Arc::downgrade(&self.inner),
+        })
+    }
+
+    /// Evaluates a record [`Policy::decode`] decoded for this policy, as
+    /// [`Policy::evaluate_with`] would the JSON it came from.
+    #[doc(hidden)]
+    pub fn evaluate_decoded(
+        &self,
+        record: &Decoded,
+        options: &Options,
+    ) -> Result<Decision, RecordError> {
+        self.guarded(
+            options,
+            || record.input.id.clone(),
+            |_, _| {
+                if std::ptr::eq(record.policy.as_ptr(), Arc::as_ptr(&self.inner)) {
+                    Ok(record.input.clone())
+                } else {
+                    Err(RecordError::new(
+                        None,
+                        "the record was decoded for another policy".into(),
+                    ))
+                }
+            },
+        )
     }
 
     /// Evaluates one record given as JSON text, decoding only what the policy reads.

@@ -20,6 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// The decoded input and its top-level `id` (kept for the output row even if undeclared).
+#[derive(Clone)]
 pub(crate) struct Input {
     pub value: Value,
     pub id: Option<String>,
