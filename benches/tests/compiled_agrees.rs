@@ -137,7 +137,9 @@ fn a_decoded_record_is_evaluated_only_by_its_policy() {
     assert_eq!(first, shown(policy.evaluate_decoded(&decoded, &options)));
     // The same text loaded again is another policy, whose record types may differ.
     let other = Policy::from_file(file).expect("loads");
-    let refused = other.evaluate_decoded(&decoded, &options).expect_err("refused");
+    let refused = other
+        .evaluate_decoded(&decoded, &options)
+        .expect_err("refused");
     assert_eq!(refused.message, "the record was decoded for another policy");
     assert_eq!(refused.id.as_deref(), Some("F0000001"));
 }

@@ -670,11 +670,22 @@ impl Policy {
         let program = &self.inner.program;
         let decode = || match program.input.as_ref() {
             Some(&(_, ty)) => record::decode_json(program, record, ty),
-            None => Err(RecordError::new(None, "the policy declares no input".into())),
+            None => Err(RecordError::new(
+                None,
+                "the policy declares no input".into(),
+            )),
         };
         let input = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
-            .unwrap_or_else(|_| Err(RecordError::new(None, "internal error while decoding".into())))
-            .map_err(|e| RecordError { id: record_id(record), ..e })?;
+            .unwrap_or_else(|_| {
+                Err(RecordError::new(
+                    None,
+                    "internal error while decoding".into(),
+                ))
+            })
+            .map_err(|e| RecordError {
+                id: record_id(record),
+                ..e
+            })?;
         Ok(Decoded {
             input,
             policy: Arc::downgrade(&self.inner),
