@@ -1,5 +1,6 @@
 //! `earlyhelp check`: every diagnostic of every file, for people or (`--format json`) for editors.
 
+use crate::out::outln;
 use crate::plural;
 use earlyhelp::{Diagnostic, Policy};
 use std::path::PathBuf;
@@ -47,7 +48,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         all.extend(diagnostics);
     }
     if args.format == Format::Json {
-        println!("{}", earlyhelp::diagnostics_json(&all));
+        outln!("{}", earlyhelp::diagnostics_json(&all));
     }
     if errors > 0 {
         ExitCode::from(1)

@@ -1,6 +1,7 @@
 //! `earlyhelp diff OLD NEW --records FILE`: the impact of a policy change over a population.
 //! Reading and folding are the engine's (`Batch::compare`); this file only presents the impact.
 
+use crate::out::outln;
 use earlyhelp::batch::{Batch, JsonLines};
 use earlyhelp::{Impact, Options};
 use serde_json::Value as Json;
@@ -56,7 +57,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Format::Markdown => markdown(&impact, args),
         Format::Table => table(&impact, args),
     };
-    println!("{text}");
+    outln!("{text}");
     ExitCode::SUCCESS
 }
 

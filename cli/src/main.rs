@@ -9,10 +9,12 @@ mod check;
 mod diff;
 mod eval;
 mod fmt;
+mod out;
 mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
+use out::{out, outln};
 
 /// Evaluation allocates many small, short-lived values per record; mimalloc serves those much
 /// faster than the system allocator (measured in benches/README.md).
@@ -175,11 +177,11 @@ fn explain(
             let explanation = d.explanation();
             if json {
                 let out = explanation.map(|e| e.to_json()).unwrap_or_default();
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             } else if trace {
-                print!("{}", explanation.map(|e| e.to_trace()).unwrap_or_default());
+                out!("{}", explanation.map(|e| e.to_trace()).unwrap_or_default());
             } else {
-                print!("{}", explanation.map(|e| e.to_text()).unwrap_or_default());
+                out!("{}", explanation.map(|e| e.to_text()).unwrap_or_default());
             }
             ExitCode::SUCCESS
         }
@@ -207,6 +209,7 @@ fn synth(families: u64, seed: u64, missing: Option<f64>) -> ExitCode {
         .and_then(|()| std::io::Write::flush(&mut out))
     {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of the output went away (`| head`): not a failure of this command.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

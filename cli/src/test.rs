@@ -1,6 +1,7 @@
 //! `earlyhelp test`: run policies' test blocks; `--coverage` lists the needs, groups and decision
 //! outcomes that no test has seen.
 
+use crate::out::{out, outln};
 use earlyhelp::{Coverage, Policy};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,14 +37,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         if report.results.is_empty() {
             continue;
         }
-        print!("{report}");
+        out!("{report}");
         if args.coverage {
-            print!("{}", Coverage::of(&policy, &report));
+            out!("{}", Coverage::of(&policy, &report));
         }
         passed += report.passed();
         failed += report.failed();
     }
-    println!("\ntotal: {passed} passed, {failed} failed");
+    outln!("\ntotal: {passed} passed, {failed} failed");
     if broken > 0 {
         eprintln!("{broken} file{} did not load", crate::plural(broken));
     }
