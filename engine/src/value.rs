@@ -15,6 +15,44 @@ use std::sync::Arc;
 pub(crate) struct PathNode {
     parent: Option<Path>,
     segment: Segment,
+    /// Its text and sort key, made the first time it is shown: paths are made once per thread
+    /// and come back record after record, so each is rendered once, not once per record.
+    shown: std::sync::OnceLock<Shown>,
+}
+
+#[derive(Debug)]
+struct Shown {
+    text: Box<str>,
+    /// The segments from the root as bytes that sort as the paths do, naturally (`members[2]`
+    /// before `members[10]`): a field is 1, its name and 0 (names hold no NUL); an index is 2
+    /// and its eight bytes, most significant first.
+    key: Box<[u8]>,
+}
+
+impl PathNode {
+    fn shown(&self) -> &Shown {
+        self.shown.get_or_init(|| {
+            let keys = path_key(self);
+            let mut key = Vec::with_capacity(keys.len() * 10);
+            for k in &keys {
+                match k {
+                    PathKey::Field(f) => {
+                        key.push(1);
+                        key.extend_from_slice(f.as_bytes());
+                        key.push(0);
+                    }
+                    PathKey::Index(i) => {
+                        key.push(2);
+                        key.extend_from_slice(&(*i as u64).to_be_bytes());
+                    }
+                }
+            }
+            Shown {
+                text: render_path(&keys).into_boxed_str(),
+                key: key.into_boxed_slice(),
+            }
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -33,6 +71,7 @@ pub(crate) fn root_path() -> Path {
         static ROOT: Path = Arc::new(PathNode {
             parent: None,
             segment: Segment::Root,
+            shown: Default::default(),
         });
     }
     ROOT.with(Arc::clone)
@@ -63,6 +102,7 @@ fn interned(parent: &Path, key: usize, segment: impl Fn() -> Segment) -> Path {
         Arc::new(PathNode {
             parent: Some(parent.clone()),
             segment: segment(),
+            shown: Default::default(),
         })
     };
     let key = (Arc::as_ptr(parent) as usize, key);
@@ -100,8 +140,8 @@ impl std::hash::Hasher for PathHasher {
     }
 }
 
-/// One segment of a rendered path, for sorting paths naturally (`members[2]` before `members[10]`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One segment of a path, as it is rendered and sorted.
+#[derive(Clone, Debug)]
 enum PathKey<'a> {
     Field(&'a str),
     Index(usize),
@@ -165,15 +205,15 @@ pub(crate) fn rendered_paths<'a>(paths: impl IntoIterator<Item = &'a Path>) -> V
     nodes.sort_unstable_by_key(|p| Arc::as_ptr(p));
     nodes.dedup_by(|a, b| Arc::ptr_eq(a, b));
     // Distinct nodes can still name one path (a field read twice as unknown).
-    let mut keys: Vec<Keys<'_>> = nodes.into_iter().map(|p| path_key(p)).collect();
-    keys.sort();
-    keys.dedup();
-    keys.iter().map(|k| render_path(k)).collect()
+    let mut shown: Vec<&Shown> = nodes.into_iter().map(|p| p.shown()).collect();
+    shown.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    shown.dedup_by(|a, b| a.key == b.key);
+    shown.iter().map(|s| s.text.to_string()).collect()
 }
 
 impl fmt::Display for PathNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&render_path(&path_key(self)))
+        f.write_str(&self.shown().text)
     }
 }
 
@@ -514,6 +554,40 @@ pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_shown_once_each_in_natural_order() {
+        let root = root_path();
+        let name = |n: &str| -> Arc<str> { n.into() };
+        let (members, x, a, ab) = (name("members"), name("x"), name("a"), name("ab"));
+        let at = |i: usize| index_path(&field_path(&root, &members), i);
+        let paths = [
+            field_path(&at(10), &x),
+            field_path(&at(2), &x),
+            at(2),
+            field_path(&root, &ab),
+            field_path(&root, &a),
+            field_path(&field_path(&root, &a), &x),
+            // The same path made twice, as two nodes (past the per-thread table): shown once.
+            Arc::new(PathNode {
+                parent: Some(at(2)),
+                segment: Segment::Field(x.clone()),
+                shown: Default::default(),
+            }),
+        ];
+        assert_eq!(
+            rendered_paths(&paths),
+            [
+                "a",
+                "a.x",
+                "ab",
+                "members[2]",
+                "members[2].x",
+                "members[10].x"
+            ]
+        );
+        assert_eq!(paths[0].to_string(), "members[10].x");
+    }
 
     #[test]
     fn decimals_order_as_numbers_whatever_their_scale() {
