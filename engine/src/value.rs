@@ -248,7 +248,8 @@ impl Missing {
             (a, b) if b.paths().iter().all(|p| holds(a, p)) => a.clone().settled(),
             (a, b) if a.paths().iter().all(|p| holds(b, p)) => b.clone().settled(),
             (a, b) => {
-                let mut v = a.paths().to_vec();
+                let mut v = Vec::with_capacity(a.paths().len() + b.paths().len());
+                v.extend(a.paths().iter().cloned());
                 v.extend(b.paths().iter().filter(|p| !holds(a, p)).cloned());
                 Missing::Set(Arc::new(v))
             }
@@ -331,8 +332,14 @@ impl List {
             Value::Bool(false) => return,
             other => {
                 let certain = self.items.len();
+                // Sized for the whole list, as its items are: no growing one element at a time.
+                let room = self.items.capacity().max(certain + 1);
                 self.maybe
-                    .get_or_insert_with(|| vec![None; certain])
+                    .get_or_insert_with(|| {
+                        let mut m = Vec::with_capacity(room);
+                        m.resize(certain, None);
+                        m
+                    })
                     .push(Some(other.missing().settled()));
             }
         }
