@@ -125,6 +125,9 @@ pub(crate) struct Frame<'a> {
     /// Elements of the lists being made; nested lists are finished before their outer one goes
     /// on, so each list's elements are contiguous at the top.
     building: Vec<(V<'a>, bool)>,
+    /// Results of fns called on one record (`age(c)`), by fn and the record's address: a rule
+    /// asks the same of a person several times, and a call is pure within a record.
+    calls: Vec<(u32, usize, V<'a>)>,
     /// Set when a construct met a case this tier leaves to the reference evaluator.
     bail: bool,
 }
@@ -206,6 +209,7 @@ impl Compiled {
             base: 0,
             made: buffers.made,
             building: buffers.building,
+            calls: buffers.calls,
             bail: false,
         };
         let mut outputs = Map::new();
@@ -255,6 +259,7 @@ struct Buffers {
     stack: Vec<V<'static>>,
     made: Vec<(V<'static>, bool)>,
     building: Vec<(V<'static>, bool)>,
+    calls: Vec<(u32, usize, V<'static>)>,
 }
 
 impl Buffers {
@@ -268,6 +273,7 @@ impl Buffers {
             stack: emptied(f.stack),
             made: emptied(f.made),
             building: emptied(f.building),
+            calls: emptied(f.calls),
         }
     }
 }
@@ -537,12 +543,28 @@ impl<'a> Frame<'a> {
             let v = a(self);
             self.stack.push(v);
         }
+        let memo = match self.stack.get(saved_len..) {
+            Some([V::Rec(r)]) => Some((function, std::ptr::from_ref::<Record>(r) as usize)),
+            _ => None,
+        };
+        if let Some(hit) = memo.and_then(|(g, r)| {
+            self.calls
+                .iter()
+                .find(|&&(h, s, _)| (h, s) == (g, r))
+                .map(|&(_, _, v)| v)
+        }) {
+            self.stack.truncate(saved_len);
+            return hit;
+        }
         self.base = saved_len;
         self.stack
             .resize(saved_len + (f.locals as usize).max(args.len()), V::Unk);
         let v = (f.code)(self);
         self.stack.truncate(saved_len);
         self.base = saved_base;
+        if let Some((g, r)) = memo {
+            self.calls.push((g, r, v));
+        }
         v
     }
 
