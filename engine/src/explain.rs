@@ -165,7 +165,7 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
             _ => format!("{lo}–{hi}"),
         },
         Value::Text(t) => format!("\"{t}\""),
-        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::Date(d) => d.to_string(),
         Value::Duration(d) => d.to_string(),
         Value::Symbol(i) => symbol(program, ty, *i).unwrap_or_else(|| i.to_string()),
         Value::Group(g) => program

@@ -285,7 +285,8 @@ impl serde::Serialize for Decision {
         struct Day(NaiveDate);
         impl serde::Serialize for Day {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&self.0.format("%Y-%m-%d"))
+                // A date displays as YYYY-MM-DD, without parsing a format for every row.
+                s.collect_str(&self.0)
             }
         }
         let mut o = s.serialize_map(None)?;
@@ -1166,7 +1167,7 @@ pub(crate) fn to_json(program: &Program, v: &Value, ty: &Type) -> Json {
         Value::Bool(b) => Json::Bool(*b),
         Value::Num(d) => serde_json::from_str(&d.normalize().to_string()).unwrap_or(Json::Null),
         Value::Text(t) => Json::String(t.to_string()),
-        Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        Value::Date(d) => Json::String(d.to_string()),
         Value::Duration(d) => Json::String(d.to_string()),
         Value::Symbol(_) | Value::Group(_) | Value::Need(_) => {
             Json::String(explain::show(program, v, ty))

@@ -619,6 +619,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_date_displays_as_its_iso_text() {
+        // Outputs and explanations show dates with `Display`, which must write YYYY-MM-DD.
+        for (y, m, day) in [
+            (1, 1, 1),
+            (2024, 2, 29),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (12345, 6, 7),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, day).expect("test date");
+            assert_eq!(date.to_string(), date.format("%Y-%m-%d").to_string());
+        }
+        assert_eq!(d("2024-02-29").to_string(), "2024-02-29");
+    }
+
     fn d(s: &str) -> NaiveDate {
         parse_date(s).expect("test date")
     }
