@@ -537,7 +537,6 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
 }
 
-/// Parses a decimal written in a policy or a record: `90`, `89.99`, `1e3`.
 /// Orders two decimals. At the same scale (ages and counts against whole numbers, percentages
 /// written alike) the mantissas order them; `Decimal`'s own comparison rescales first.
 #[inline]
@@ -549,6 +548,7 @@ pub(crate) fn cmp_decimal(x: &Decimal, y: &Decimal) -> std::cmp::Ordering {
     }
 }
 
+/// Parses a decimal written in a policy or a record: `90`, `89.99`, `1e3`.
 pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
     if s.contains(['e', 'E']) {
         Decimal::from_scientific(s).ok()
