@@ -245,6 +245,10 @@ impl Compiled {
     }
 }
 
+/// How many fn results on records one record's evaluation keeps (Supporting Families asks about
+/// 20 of a family of four).
+const MEMO_CALLS: usize = 64;
+
 thread_local! {
     /// The frame's tables, kept empty between records so that a record allocates none.
     static BUFFERS: Cell<Buffers> = Cell::default();
@@ -562,7 +566,9 @@ impl<'a> Frame<'a> {
         let v = (f.code)(self);
         self.stack.truncate(saved_len);
         self.base = saved_base;
-        if let Some((g, r)) = memo {
+        // A bounded table, searched in full: a household of hundreds must not make every call
+        // a long search (results past the bound are computed each time, as before).
+        if let (Some((g, r)), true) = (memo, self.calls.len() < MEMO_CALLS) {
             self.calls.push((g, r, v));
         }
         v
