@@ -122,6 +122,24 @@ fn every_shipped_policy_agrees_on_synthetic_families() {
 }
 
 #[test]
+fn large_households_agree() {
+    // Past the first tier's bound on fn results kept per record (a member asked about by
+    // several fns): the same decisions as the reference.
+    for (index, missing) in [(1, 0.0), (2, 0.08), (3, 0.3)] {
+        let mut family = earlyhelp_synth::family(36, index, missing);
+        let members = family["members"].as_array().cloned().unwrap_or_default();
+        let many: Vec<serde_json::Value> = members.iter().cycle().take(60).cloned().collect();
+        family["members"] = serde_json::Value::Array(many);
+        let text = family.to_string();
+        for (name, policy) in policies() {
+            for options in option_sets() {
+                agree(name, policy, &text, &options).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+}
+
+#[test]
 fn a_decoded_record_is_evaluated_only_by_its_policy() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let file = root.join(POLICIES[0]);
