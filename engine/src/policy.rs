@@ -282,18 +282,12 @@ impl Decision {
 impl serde::Serialize for Decision {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        struct Day(NaiveDate);
-        impl serde::Serialize for Day {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                // A date displays as YYYY-MM-DD, without parsing a format for every row.
-                s.collect_str(&self.0)
-            }
-        }
         let mut o = s.serialize_map(None)?;
         o.serialize_entry("id", &self.id)?;
         o.serialize_entry("outputs", &self.outputs)?;
         o.serialize_entry("missing", &self.missing)?;
-        o.serialize_entry("as_at", &Day(self.as_at))?;
+        // A date displays as YYYY-MM-DD, without parsing a format for every row.
+        o.serialize_entry("as_at", &format_args!("{}", self.as_at))?;
         if self.outside_in_force {
             o.serialize_entry("outside_in_force", &true)?;
         }
@@ -303,6 +297,17 @@ impl serde::Serialize for Decision {
         }
         o.end()
     }
+}
+
+/// Runs `f`, a panic in it becoming an error for the record (`doing` says at what): no panic
+/// crosses the library boundary.
+fn caught<T>(f: impl FnOnce() -> Result<T, RecordError>, doing: &str) -> Result<T, RecordError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(RecordError::new(
+            None,
+            format!("internal error while {doing}"),
+        ))
+    })
 }
 
 /// The largest policy file: far beyond any real policy, small enough to load quickly.
@@ -637,17 +642,14 @@ impl Policy {
     #[doc(hidden)]
     pub fn settled_by_first_tier(&self, record: &Json, options: &Options) -> bool {
         let program = &self.inner.program;
+        let (Some(compiled), Ok(decoded)) = (&self.inner.compiled, self.decode(record)) else {
+            return false;
+        };
+        let input = &decoded.input.value;
         let settled = || {
-            let (Some(compiled), Some(&(_, ty))) = (&self.inner.compiled, program.input.as_ref())
-            else {
-                return false;
-            };
-            let Ok(input) = record::decode_json(program, record, ty) else {
-                return false;
-            };
             let as_at = match options.as_at {
                 Some(d) => d,
-                None => match self.default_as_at(&input.value) {
+                None => match self.default_as_at(input) {
                     Ok(d) => d,
                     Err(_) => return false,
                 },
@@ -656,7 +658,7 @@ impl Policy {
                 return false;
             };
             matches!(
-                compiled.first_tier(program, &input.value, &params, as_at, options.internal),
+                compiled.first_tier(program, input, &params, as_at, options.internal),
                 Tier1::Settled(_)
             )
         };
@@ -669,24 +671,11 @@ impl Policy {
     #[doc(hidden)]
     pub fn decode(&self, record: &Json) -> Result<Decoded, RecordError> {
         let program = &self.inner.program;
-        let decode = || match program.input.as_ref() {
-            Some(&(_, ty)) => record::decode_json(program, record, ty),
-            None => Err(RecordError::new(
-                None,
-                "the policy declares no input".into(),
-            )),
-        };
-        let input = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
-            .unwrap_or_else(|_| {
-                Err(RecordError::new(
-                    None,
-                    "internal error while decoding".into(),
-                ))
-            })
-            .map_err(|e| RecordError {
-                id: record_id(record),
-                ..e
-            })?;
+        let decode = || record::decode_json(program, record, self.input_type()?);
+        let input = caught(decode, "decoding").map_err(|e| RecordError {
+            id: record_id(record),
+            ..e
+        })?;
         Ok(Decoded {
             input,
             policy: Arc::downgrade(&self.inner),
@@ -744,28 +733,15 @@ impl Policy {
         id: impl FnOnce() -> Option<String>,
         decode: impl FnOnce(&Program, u32) -> Result<record::Input, RecordError>,
     ) -> Result<Decision, RecordError> {
-        let program = &self.inner.program;
         let run = || {
-            let Some(&(_, record_type)) = program.input.as_ref() else {
-                return Err(RecordError::new(
-                    None,
-                    "the policy declares no input".into(),
-                ));
-            };
-            let input = decode(program, record_type)?;
+            let input = decode(&self.inner.program, self.input_type()?)?;
             if options.explain {
                 self.run(input, options, Trace::default())
             } else {
                 self.run(input, options, NoTrace)
             }
         };
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
-                Err(RecordError::new(
-                    None,
-                    "internal error while evaluating this record".into(),
-                ))
-            });
+        let result = caught(run, "evaluating this record");
         // `run` names its errors with the id the decoder read; only an error without one (the
         // decoder's own, a panic's, a record that has no id) has the text read again for it.
         result.map_err(|mut e| {
@@ -774,6 +750,17 @@ impl Policy {
             }
             e
         })
+    }
+
+    /// The record type the policy's input is.
+    fn input_type(&self) -> Result<u32, RecordError> {
+        match self.inner.program.input {
+            Some((_, ty)) => Ok(ty),
+            None => Err(RecordError::new(
+                None,
+                "the policy declares no input".into(),
+            )),
+        }
     }
 
     /// Evaluates a decoded record; its id names the decision, or the error.

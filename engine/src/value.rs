@@ -141,7 +141,7 @@ impl std::hash::Hasher for PathHasher {
 }
 
 /// One segment of a path, as it is rendered and sorted.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum PathKey<'a> {
     Field(&'a str),
     Index(usize),
@@ -200,12 +200,9 @@ fn push_digits(s: &mut String, n: usize) {
 
 /// Paths as a caller reads them: rendered, in natural order, each once.
 pub(crate) fn rendered_paths<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Vec<String> {
-    // Several decisions usually share one cause: drop repeated nodes before rendering any.
-    let mut nodes: Vec<&Path> = paths.into_iter().collect();
-    nodes.sort_unstable_by_key(|p| Arc::as_ptr(p));
-    nodes.dedup_by(|a, b| Arc::ptr_eq(a, b));
-    // Distinct nodes can still name one path (a field read twice as unknown).
-    let mut shown: Vec<&Shown> = nodes.into_iter().map(|p| p.shown()).collect();
+    // Several decisions share causes, and distinct nodes can name one path (a field read twice
+    // as unknown): sorted by their keys, each path is kept once.
+    let mut shown: Vec<&Shown> = paths.into_iter().map(|p| p.shown()).collect();
     shown.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     shown.dedup_by(|a, b| a.key == b.key);
     shown.iter().map(|s| s.text.to_string()).collect()
