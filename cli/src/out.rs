@@ -15,9 +15,6 @@ macro_rules! out {
 
 /// `println!`, ending the process on a write error (see above).
 macro_rules! outln {
-    () => {
-        $crate::out::print(format_args!("\n"))
-    };
     ($($arg:tt)*) => {
         $crate::out::print(format_args!("{}\n", format_args!($($arg)*)))
     };
