@@ -1,10 +1,12 @@
 //! A fixed workload for instruction-count profiles (`valgrind --tool=callgrind`), which do not
 //! depend on how busy the machine is: Supporting Families over N synthetic families, from JSON
-//! text or from already-parsed records. The families are generated and parsed before the loop, so
-//! `Policy::evaluate_json` / `Policy::evaluate_with` in the profile are the engine's own cost.
+//! text, from already-parsed records or from records already decoded for the policy. The
+//! families are generated, parsed (and decoded) before the loop, so the evaluate call in the
+//! profile is the engine's own cost.
 //!
 //! `cargo build --release -p earlyhelp-benches --example profile`
-//! `valgrind --tool=callgrind target/release/examples/profile json 5000`
+//! `valgrind --tool=callgrind target/release/examples/profile json 5000` (or `parsed`, `decoded`;
+//! a third argument is the share of unknown fields, 0.08 unless given)
 
 use earlyhelp::{Options, Policy};
 use std::hint::black_box;
@@ -22,7 +24,8 @@ fn main() {
     let synth = earlyhelp_synth::Options {
         families,
         seed: 1,
-        missing: 0.08,
+        // A third argument sets the share of unknown fields (0 for complete records).
+        missing: args.get(3).and_then(|m| m.parse().ok()).unwrap_or(0.08),
     };
     earlyhelp_synth::write_jsonl(&synth, &mut text).expect("writing to memory cannot fail");
     let text = String::from_utf8(text).expect("the generator writes UTF-8");
@@ -35,6 +38,16 @@ fn main() {
                 .collect();
             for r in &records {
                 failed += usize::from(black_box(policy.evaluate_with(r, &options)).is_err());
+            }
+        }
+        "decoded" => {
+            let records: Vec<_> = text
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("synthetic families are JSON"))
+                .filter_map(|r| policy.decode(&r).ok())
+                .collect();
+            for r in &records {
+                failed += usize::from(black_box(policy.evaluate_decoded(r, &options)).is_err());
             }
         }
         _ => {

@@ -1044,17 +1044,27 @@ impl Cx<'_> {
                 negated,
             } => {
                 let negated = *negated;
+                let symbols = symbol_set(list);
                 let (value, list) = (self.compile(value)?, self.compile(list)?);
-                boxed(move |f| {
-                    let v = value(f);
-                    let l = list(f);
-                    let r = f.member(v, l);
-                    if negated {
-                        not(r)
-                    } else {
-                        r
-                    }
-                })
+                match symbols {
+                    // `status in [homeless, at_risk]`: a symbol looked up by number, as `member`
+                    // would find it; anything else (unknown, a level range) goes through `member`.
+                    Some(symbols) => boxed(move |f| {
+                        let r = match value(f) {
+                            V::Sym(s) => V::Bool(symbols.contains(&s)),
+                            v => {
+                                let l = list(f);
+                                f.member(v, l)
+                            }
+                        };
+                        negated_if(negated, r)
+                    }),
+                    None => boxed(move |f| {
+                        let v = value(f);
+                        let l = list(f);
+                        negated_if(negated, f.member(v, l))
+                    }),
+                }
             }
             Node::Known { value, known } => {
                 let known = *known;
@@ -1261,6 +1271,31 @@ fn membership<'a>(maybe: bool) -> V<'a> {
     } else {
         V::Bool(true)
     }
+}
+
+fn negated_if(negated: bool, v: V<'_>) -> V<'_> {
+    if negated {
+        not(v)
+    } else {
+        v
+    }
+}
+
+/// The symbols of a constant list of symbols, every one a certain member.
+fn symbol_set(list: &Expr) -> Option<Box<[u32]>> {
+    let Node::Const(Value::List(l)) = &list.node else {
+        return None;
+    };
+    if l.maybe.is_some() {
+        return None;
+    }
+    l.items
+        .iter()
+        .map(|x| match x {
+            Value::Symbol(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Reads a field; an absent one is unknown.
