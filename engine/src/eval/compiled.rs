@@ -835,6 +835,21 @@ impl Cx<'_> {
         e.map(|e| self.compile(e)).transpose()
     }
 
+    /// Reads a chain of fields from `base`.
+    fn field_chain(&mut self, base: &Expr, path: Box<[u32]>) -> Result<Code, Unsupported> {
+        Ok(match base.node {
+            Node::Input => boxed(move |f| fields(f.input, &path)),
+            Node::Local(slot) => boxed(move |f| fields(f.local(slot), &path)),
+            _ => {
+                let base = self.compile(base)?;
+                boxed(move |f| {
+                    let b = base(f);
+                    fields(b, &path)
+                })
+            }
+        })
+    }
+
     fn compile(&mut self, e: &Expr) -> Result<Code, Unsupported> {
         Ok(match &e.node {
             Node::Const(v) => match scalar(v) {
@@ -870,22 +885,24 @@ impl Cx<'_> {
                 let i = *i;
                 boxed(move |f| f.decision(i))
             }
-            Node::Field { base, index, .. } => {
-                let index = *index;
-                // A chain of fields from the input or a local reads in place.
-                match &base.node {
-                    Node::Input => boxed(move |f| field(f.input, index)),
-                    Node::Local(slot) => {
-                        let slot = *slot;
-                        boxed(move |f| field(f.local(slot), index))
+            Node::Field { .. } => {
+                // A chain of fields (`c.education.attendance_pct`) is read in one step from the
+                // input or a local.
+                let mut path = Vec::new();
+                let mut at = e;
+                while let Node::Field { base, index, .. } = &at.node {
+                    path.push(*index);
+                    at = base;
+                }
+                path.reverse();
+                match (&at.node, &path[..]) {
+                    (&Node::Local(slot), &[i]) => boxed(move |f| field(f.local(slot), i)),
+                    (&Node::Local(slot), &[i, j]) => {
+                        boxed(move |f| field(field(f.local(slot), i), j))
                     }
-                    _ => {
-                        let base = self.compile(base)?;
-                        boxed(move |f| {
-                            let b = base(f);
-                            field(b, index)
-                        })
-                    }
+                    (Node::Input, &[i]) => boxed(move |f| field(f.input, i)),
+                    (Node::Input, &[i, j]) => boxed(move |f| field(field(f.input, i), j)),
+                    _ => self.field_chain(at, path.into())?,
                 }
             }
             Node::Project { base, index, .. } => {
@@ -1296,6 +1313,14 @@ fn symbol_set(list: &Expr) -> Option<Box<[u32]>> {
             _ => None,
         })
         .collect()
+}
+
+/// Reads a chain of fields.
+fn fields<'a>(mut v: V<'a>, path: &[u32]) -> V<'a> {
+    for &i in path {
+        v = field(v, i);
+    }
+    v
 }
 
 /// Reads a field; an absent one is unknown.
