@@ -618,6 +618,7 @@ impl<'a> Frame<'a> {
         }
     }
 
+    #[inline(always)]
     fn quantifier(
         &mut self,
         quant: Quant,
@@ -1135,10 +1136,20 @@ impl Cx<'_> {
                 let list = self.compile(list)?;
                 let filter = self.opt(filter.as_deref())?;
                 let body = self.compile(body)?;
-                boxed(move |f| {
-                    let l = list(f);
-                    f.quantifier(quant, l, slot, filter.as_ref(), &body)
-                })
+                // One closure per quantifier, so that each loop is compiled for its own.
+                macro_rules! quantifier {
+                    ($quant:expr) => {
+                        boxed(move |f| {
+                            let l = list(f);
+                            f.quantifier($quant, l, slot, filter.as_ref(), &body)
+                        })
+                    };
+                }
+                match quant {
+                    Quant::Any => quantifier!(Quant::Any),
+                    Quant::All => quantifier!(Quant::All),
+                    Quant::None => quantifier!(Quant::None),
+                }
             }
             Node::Aggregate {
                 agg,
