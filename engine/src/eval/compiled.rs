@@ -331,18 +331,30 @@ impl<'a> Frame<'a> {
         if let Some(Some(v)) = table(self).get(i as usize) {
             return *v;
         }
-        let Some(t) = code(self.c).get(i as usize) else {
-            return V::Unk;
-        };
-        let v = self.top(t);
-        table(self)[i as usize] = Some(v);
-        v
+        // Out of line: a read back, the common case, then saves no registers.
+        #[inline(never)]
+        fn first<'a>(
+            f: &mut Frame<'a>,
+            i: u32,
+            table: impl for<'f> Fn(&'f mut Frame<'a>) -> &'f mut Vec<Option<V<'a>>>,
+            code: impl Fn(&'a Compiled) -> &'a [Top],
+        ) -> V<'a> {
+            let Some(t) = code(f.c).get(i as usize) else {
+                return V::Unk;
+            };
+            let v = f.top(t);
+            table(f)[i as usize] = Some(v);
+            v
+        }
+        first(self, i, table, code)
     }
 
+    #[inline]
     fn decision(&mut self, i: u32) -> V<'a> {
         self.memo(i, |f| &mut f.decisions, |c| &c.decisions)
     }
 
+    #[inline]
     fn need(&mut self, i: u32) -> V<'a> {
         self.memo(i, |f| &mut f.needs, |c| &c.needs)
     }
@@ -364,6 +376,7 @@ impl<'a> Frame<'a> {
         acc
     }
 
+    #[inline]
     fn let_value(&mut self, i: u32) -> V<'a> {
         self.memo(i, |f| &mut f.lets, |c| &c.lets)
     }
