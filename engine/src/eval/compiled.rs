@@ -1,6 +1,7 @@
 //! The first tier of evaluation: the lowered program compiled to closures over unboxed values
 //! ([`V`]: a byte for yes/no, decimals and dates inline, records and lists borrowed from the
-//! decoded input), with no record paths tracked. Most records are settled here.
+//! decoded input), with no record paths tracked; conditions are compiled to closures that give
+//! their yes/no ([`T`]) directly. Most records are settled here.
 //!
 //! It gives the outputs when every decision output is settled: then no path is missing and no
 //! explanation was asked for, so that is the whole answer. Otherwise (a decision undetermined, or
@@ -85,6 +86,9 @@ fn unsettled(v: &V<'_>) -> bool {
 }
 
 type Code = Box<dyn for<'a> Fn(&mut Frame<'a>) -> V<'a> + Send + Sync>;
+
+/// A condition compiled to give its yes/no directly, without going through a [`V`].
+type Test = Box<dyn for<'a> Fn(&mut Frame<'a>) -> T + Send + Sync>;
 
 /// A compiled expression evaluated in a fresh frame of `locals` slots.
 struct Top {
@@ -367,13 +371,13 @@ impl<'a> Frame<'a> {
         let Some(g) = p.groups.get(i as usize) else {
             return V::Unk;
         };
-        let mut acc = V::Bool(false);
+        let mut acc = T::No;
         for &n in &g.needs {
             let v = self.need(n);
-            acc = or(acc, v);
+            acc = acc.or(T::of(v));
         }
-        self.groups[i as usize] = Some(acc);
-        acc
+        self.groups[i as usize] = Some(acc.v());
+        acc.v()
     }
 
     #[inline]
@@ -421,11 +425,11 @@ impl<'a> Frame<'a> {
 
     /// Adds `item` to the list being built when `membership` is true, as a maybe-member when
     /// it is anything but yes or no (as `List::push`).
-    fn push(&mut self, membership: V<'a>, item: V<'a>) {
+    fn push(&mut self, membership: T, item: V<'a>) {
         match membership {
-            V::Bool(true) => self.building.push((item, false)),
-            V::Bool(false) => {}
-            _ => self.building.push((item, true)),
+            T::Yes => self.building.push((item, false)),
+            T::No => {}
+            T::Unk => self.building.push((item, true)),
         }
     }
 
@@ -637,33 +641,31 @@ impl<'a> Frame<'a> {
         quant: Quant,
         l: V<'a>,
         slot: u32,
-        filter: Option<&Code>,
-        body: &Code,
-    ) -> V<'a> {
+        filter: Option<&Test>,
+        body: &Test,
+    ) -> T {
         let V::List(items) = l else {
-            return V::Unk;
+            return T::Unk;
         };
         // `any` looks for a true element; `all` and `none` for a counterexample.
-        let mut acc = V::Bool(quant != Quant::Any);
+        let mut acc = if quant == Quant::Any { T::No } else { T::Yes };
         for i in 0..self.len(items) {
             let (item, maybe) = self.item(items, i);
             self.set_local(slot, item);
-            let applies = and_then(membership(maybe), || {
-                filter.map_or(V::Bool(true), |f| f(self))
-            });
+            let applies = membership(maybe).and_then(|| filter.map_or(T::Yes, |f| f(self)));
             let t = match quant {
-                Quant::Any => and_then(applies, || body(self)),
-                Quant::All => or_then(not(applies), || body(self)),
-                Quant::None => not(and_then(applies, || body(self))),
+                Quant::Any => applies.and_then(|| body(self)),
+                Quant::All => applies.not().or_then(|| body(self)),
+                Quant::None => applies.and_then(|| body(self)).not(),
             };
             let settles = matches!(
                 (quant, t),
-                (Quant::Any, V::Bool(true)) | (Quant::All | Quant::None, V::Bool(false))
+                (Quant::Any, T::Yes) | (Quant::All | Quant::None, T::No)
             );
             acc = if quant == Quant::Any {
-                or(acc, t)
+                acc.or(t)
             } else {
-                and(acc, t)
+                acc.and(t)
             };
             if settles {
                 break;
@@ -677,7 +679,7 @@ impl<'a> Frame<'a> {
         agg: Agg,
         l: V<'a>,
         slot: u32,
-        filter: Option<&Code>,
+        filter: Option<&Test>,
         body: Option<&Code>,
     ) -> V<'a> {
         let V::List(items) = l else {
@@ -690,28 +692,26 @@ impl<'a> Frame<'a> {
         for i in 0..self.len(items) {
             let (item, maybe) = self.item(items, i);
             self.set_local(slot, item);
-            let applies = and_then(membership(maybe), || {
-                filter.map_or(V::Bool(true), |f| f(self))
-            });
+            let applies = membership(maybe).and_then(|| filter.map_or(T::Yes, |f| f(self)));
             if agg == Agg::Count {
                 let counted = match body {
-                    Some(b) => and_then(applies, || b(self)),
+                    Some(b) => applies.and_then(|| T::of(b(self))),
                     None => applies,
                 };
                 match counted {
-                    V::Bool(true) => {
+                    T::Yes => {
                         lo += 1;
                         hi += 1;
                     }
-                    V::Bool(false) => {}
-                    _ => hi += 1,
+                    T::No => {}
+                    T::Unk => hi += 1,
                 }
                 continue;
             }
             match applies {
-                V::Bool(false) => continue,
-                V::Bool(true) => {}
-                _ => {
+                T::No => continue,
+                T::Yes => {}
+                T::Unk => {
                     maybe_member = true;
                     continue;
                 }
@@ -804,18 +804,17 @@ impl<'a> Frame<'a> {
             }
         }
         for row in rows {
-            let mut holds = V::Bool(true);
+            let mut holds = T::Yes;
             for cond in &row.cells {
-                let v = cond(self);
-                holds = and(holds, v);
-                if matches!(holds, V::Bool(false)) {
+                holds = holds.and(cond(self));
+                if holds == T::No {
                     break;
                 }
             }
             match holds {
-                V::Bool(false) => {}
-                V::Bool(true) => return (row.outcome)(self),
-                _ => {
+                T::No => {}
+                T::Yes => return (row.outcome)(self),
+                T::Unk => {
                     // Several rows may match: the reference weighs their outcomes.
                     self.bail = true;
                     return V::Unk;
@@ -827,8 +826,39 @@ impl<'a> Frame<'a> {
 }
 
 struct CRow {
-    cells: Vec<Code>,
+    cells: Vec<Test>,
     outcome: Code,
+}
+
+/// A field and the chain of fields above it down to their base: `c.education.attendance_pct`
+/// is `c` and [education, attendance_pct].
+fn field_path(e: &Expr) -> (&Expr, Vec<u32>) {
+    let mut path = Vec::new();
+    let mut at = e;
+    while let Node::Field { base, index, .. } = &at.node {
+        path.push(*index);
+        at = base;
+    }
+    path.reverse();
+    (at, path)
+}
+
+/// One or two fields read from a local or the input (`p.health.mental_health_concern`) in one
+/// closure made by `$make` (`boxed` or `tested`), the value read passed through `$then`: most
+/// fields a policy reads are read so. `None` for any other expression.
+macro_rules! short_chain {
+    ($e:expr, $make:ident, $then:path) => {{
+        let (base, path) = field_path($e);
+        match (&base.node, &path[..]) {
+            (&Node::Local(slot), &[i]) => Some($make(move |f| $then(field(f.local(slot), i)))),
+            (&Node::Local(slot), &[i, j]) => {
+                Some($make(move |f| $then(field(field(f.local(slot), i), j))))
+            }
+            (Node::Input, &[i]) => Some($make(move |f| $then(field(f.input, i)))),
+            (Node::Input, &[i, j]) => Some($make(move |f| $then(field(field(f.input, i), j)))),
+            _ => None,
+        }
+    }};
 }
 
 /// Compiling: the constants that borrow, gathered.
@@ -837,6 +867,10 @@ struct Cx<'p> {
 }
 
 fn boxed(f: impl for<'a> Fn(&mut Frame<'a>) -> V<'a> + Send + Sync + 'static) -> Code {
+    Box::new(f)
+}
+
+fn tested(f: impl for<'a> Fn(&mut Frame<'a>) -> T + Send + Sync + 'static) -> Test {
     Box::new(f)
 }
 
@@ -861,6 +895,115 @@ impl Cx<'_> {
                     fields(b, &path)
                 })
             }
+        })
+    }
+
+    /// Compiles a condition (an expression of type yes/no) to give its yes/no directly; the
+    /// logic, comparisons and quantifiers are compiled here, anything else through `compile`.
+    fn test(&mut self, e: &Expr) -> Result<Test, Unsupported> {
+        Ok(match &e.node {
+            Node::Not(x) => {
+                let x = self.test(x)?;
+                tested(move |f| x(f).not())
+            }
+            Node::And(a, b) => {
+                let (a, b) = (self.test(a)?, self.test(b)?);
+                tested(move |f| {
+                    let x = a(f);
+                    x.and_then(|| b(f))
+                })
+            }
+            Node::Or(a, b) => {
+                let (a, b) = (self.test(a)?, self.test(b)?);
+                tested(move |f| {
+                    let x = a(f);
+                    x.or_then(|| b(f))
+                })
+            }
+            Node::Compare(op, a, b) => {
+                let op = *op;
+                let (a, b) = (self.compile(a)?, self.compile(b)?);
+                tested(move |f| {
+                    let x = a(f);
+                    let y = b(f);
+                    compare(op, x, y)
+                })
+            }
+            Node::Between(x, lo, hi) => {
+                let (x, lo, hi) = (self.compile(x)?, self.compile(lo)?, self.compile(hi)?);
+                tested(move |f| {
+                    let v = x(f);
+                    let l = lo(f);
+                    let h = hi(f);
+                    compare(Cmp::Ge, v, l).and(compare(Cmp::Le, v, h))
+                })
+            }
+            Node::In {
+                value,
+                list,
+                negated,
+            } => {
+                let negated = *negated;
+                let symbols = symbol_set(list);
+                let (value, list) = (self.compile(value)?, self.compile(list)?);
+                match symbols {
+                    // `status in [homeless, at_risk]`: a symbol looked up by number, as `member`
+                    // would find it; anything else (unknown, a level range) goes through `member`.
+                    Some(symbols) => tested(move |f| {
+                        let r = match value(f) {
+                            V::Sym(s) => T::from(symbols.contains(&s)),
+                            v => {
+                                let l = list(f);
+                                f.member(v, l)
+                            }
+                        };
+                        negated_if(negated, r)
+                    }),
+                    None => tested(move |f| {
+                        let v = value(f);
+                        let l = list(f);
+                        negated_if(negated, f.member(v, l))
+                    }),
+                }
+            }
+            Node::Known { value, known } => {
+                let known = *known;
+                let value = self.compile(value)?;
+                tested(move |f| T::from(unsettled(&value(f)) != known))
+            }
+            Node::Quantifier {
+                quant,
+                list,
+                slot,
+                filter,
+                body,
+            } => {
+                let (quant, slot) = (*quant, *slot);
+                let list = self.compile(list)?;
+                let filter = filter.as_deref().map(|e| self.test(e)).transpose()?;
+                let body = self.test(body)?;
+                // One closure per quantifier, so that each loop is compiled for its own.
+                macro_rules! quantifier {
+                    ($quant:expr) => {
+                        tested(move |f| {
+                            let l = list(f);
+                            f.quantifier($quant, l, slot, filter.as_ref(), &body)
+                        })
+                    };
+                }
+                match quant {
+                    Quant::Any => quantifier!(Quant::Any),
+                    Quant::All => quantifier!(Quant::All),
+                    Quant::None => quantifier!(Quant::None),
+                }
+            }
+            _ => match short_chain!(e, tested, T::of) {
+                Some(test) => test,
+                None => {
+                    let c = self.compile(e)?;
+                    tested(move |f| T::of(c(f)))
+                }
+            },
         })
     }
 
@@ -899,26 +1042,13 @@ impl Cx<'_> {
                 let i = *i;
                 boxed(move |f| f.decision(i))
             }
-            Node::Field { .. } => {
-                // A chain of fields (`c.education.attendance_pct`) is read in one step from the
-                // input or a local.
-                let mut path = Vec::new();
-                let mut at = e;
-                while let Node::Field { base, index, .. } = &at.node {
-                    path.push(*index);
-                    at = base;
+            Node::Field { .. } => match short_chain!(e, boxed, std::convert::identity) {
+                Some(code) => code,
+                None => {
+                    let (base, path) = field_path(e);
+                    self.field_chain(base, path.into())?
                 }
-                path.reverse();
-                match (&at.node, &path[..]) {
-                    (&Node::Local(slot), &[i]) => boxed(move |f| field(f.local(slot), i)),
-                    (&Node::Local(slot), &[i, j]) => {
-                        boxed(move |f| field(field(f.local(slot), i), j))
-                    }
-                    (Node::Input, &[i]) => boxed(move |f| field(f.input, i)),
-                    (Node::Input, &[i, j]) => boxed(move |f| field(field(f.input, i), j)),
-                    _ => self.field_chain(at, path.into())?,
-                }
-            }
+            },
             Node::Project { base, index, .. } => {
                 let index = *index;
                 let base = self.compile(base)?;
@@ -972,6 +1102,17 @@ impl Cx<'_> {
                 })
             }
             Node::Extern { .. } => return Err(Unsupported),
+            Node::Not(_)
+            | Node::And(..)
+            | Node::Or(..)
+            | Node::Compare(..)
+            | Node::Between(..)
+            | Node::In { .. }
+            | Node::Known { .. }
+            | Node::Quantifier { .. } => {
+                let t = self.test(e)?;
+                boxed(move |f| t(f).v())
+            }
             Node::List(items) => {
                 let items = self.many(items)?;
                 boxed(move |f| {
@@ -983,47 +1124,11 @@ impl Cx<'_> {
                     f.finish(mark)
                 })
             }
-            Node::Not(x) => {
-                let x = self.compile(x)?;
-                boxed(move |f| not(x(f)))
-            }
             Node::Neg(x) => {
                 let x = self.compile(x)?;
                 boxed(move |f| match x(f) {
                     V::Num(d) => V::Num(-d),
                     _ => V::Unk,
-                })
-            }
-            Node::And(a, b) => {
-                let (a, b) = (self.compile(a)?, self.compile(b)?);
-                boxed(move |f| {
-                    let x = a(f);
-                    and_then(x, || b(f))
-                })
-            }
-            Node::Or(a, b) => {
-                let (a, b) = (self.compile(a)?, self.compile(b)?);
-                boxed(move |f| {
-                    let x = a(f);
-                    or_then(x, || b(f))
-                })
-            }
-            Node::Compare(op, a, b) => {
-                let op = *op;
-                let (a, b) = (self.compile(a)?, self.compile(b)?);
-                boxed(move |f| {
-                    let x = a(f);
-                    let y = b(f);
-                    compare(op, x, y)
-                })
-            }
-            Node::Between(x, lo, hi) => {
-                let (x, lo, hi) = (self.compile(x)?, self.compile(lo)?, self.compile(hi)?);
-                boxed(move |f| {
-                    let v = x(f);
-                    let l = lo(f);
-                    let h = hi(f);
-                    and(compare(Cmp::Ge, v, l), compare(Cmp::Le, v, h))
                 })
             }
             Node::Arith(op, a, b) => {
@@ -1069,39 +1174,6 @@ impl Cx<'_> {
                     }
                 })
             }
-            Node::In {
-                value,
-                list,
-                negated,
-            } => {
-                let negated = *negated;
-                let symbols = symbol_set(list);
-                let (value, list) = (self.compile(value)?, self.compile(list)?);
-                match symbols {
-                    // `status in [homeless, at_risk]`: a symbol looked up by number, as `member`
-                    // would find it; anything else (unknown, a level range) goes through `member`.
-                    Some(symbols) => boxed(move |f| {
-                        let r = match value(f) {
-                            V::Sym(s) => V::Bool(symbols.contains(&s)),
-                            v => {
-                                let l = list(f);
-                                f.member(v, l)
-                            }
-                        };
-                        negated_if(negated, r)
-                    }),
-                    None => boxed(move |f| {
-                        let v = value(f);
-                        let l = list(f);
-                        negated_if(negated, f.member(v, l))
-                    }),
-                }
-            }
-            Node::Known { value, known } => {
-                let known = *known;
-                let value = self.compile(value)?;
-                boxed(move |f| V::Bool(unsettled(&value(f)) != known))
-            }
             Node::Within {
                 date,
                 duration,
@@ -1123,7 +1195,7 @@ impl Cx<'_> {
             }
             Node::Filter { list, slot, cond } => {
                 let slot = *slot;
-                let (list, cond) = (self.compile(list)?, self.compile(cond)?);
+                let (list, cond) = (self.compile(list)?, self.test(cond)?);
                 boxed(move |f| {
                     let V::List(items) = list(f) else {
                         return V::Unk;
@@ -1132,37 +1204,11 @@ impl Cx<'_> {
                     for i in 0..f.len(items) {
                         let (item, maybe) = f.item(items, i);
                         f.set_local(slot, item);
-                        let member = and_then(membership(maybe), || cond(f));
+                        let member = membership(maybe).and_then(|| cond(f));
                         f.push(member, item);
                     }
                     f.finish(mark)
                 })
-            }
-            Node::Quantifier {
-                quant,
-                list,
-                slot,
-                filter,
-                body,
-            } => {
-                let (quant, slot) = (*quant, *slot);
-                let list = self.compile(list)?;
-                let filter = self.opt(filter.as_deref())?;
-                let body = self.compile(body)?;
-                // One closure per quantifier, so that each loop is compiled for its own.
-                macro_rules! quantifier {
-                    ($quant:expr) => {
-                        boxed(move |f| {
-                            let l = list(f);
-                            f.quantifier($quant, l, slot, filter.as_ref(), &body)
-                        })
-                    };
-                }
-                match quant {
-                    Quant::Any => quantifier!(Quant::Any),
-                    Quant::All => quantifier!(Quant::All),
-                    Quant::None => quantifier!(Quant::None),
-                }
             }
             Node::Aggregate {
                 agg,
@@ -1173,7 +1219,7 @@ impl Cx<'_> {
             } => {
                 let (agg, slot) = (*agg, *slot);
                 let list = self.compile(list)?;
-                let filter = self.opt(filter.as_deref())?;
+                let filter = filter.as_deref().map(|e| self.test(e)).transpose()?;
                 let body = self.opt(body.as_deref())?;
                 boxed(move |f| {
                     let l = list(f);
@@ -1219,7 +1265,7 @@ impl Cx<'_> {
                                 .cells
                                 .iter()
                                 .flatten()
-                                .map(|c| self.compile(c))
+                                .map(|c| self.test(c))
                                 .collect::<Result<_, _>>()?,
                             outcome: self.compile(&r.outcome)?,
                         })
@@ -1234,7 +1280,7 @@ impl Cx<'_> {
                 let mark = f.building.len();
                 for g in 0..f.p.groups.len() as u32 {
                     let v = f.group(g);
-                    f.push(v, V::Group(g));
+                    f.push(T::of(v), V::Group(g));
                 }
                 f.finish(mark)
             }),
@@ -1242,7 +1288,7 @@ impl Cx<'_> {
                 let mark = f.building.len();
                 for n in 0..f.p.needs.len() as u32 {
                     let v = f.need(n);
-                    f.push(v, V::Need(n));
+                    f.push(T::of(v), V::Need(n));
                 }
                 f.finish(mark)
             }),
@@ -1266,59 +1312,97 @@ impl Cx<'_> {
 
 // ---------------------------------------------------------------- Kleene logic, as in `value`
 
-fn and_then<'a>(a: V<'a>, b: impl FnOnce() -> V<'a>) -> V<'a> {
-    match a {
-        V::Bool(false) => a,
-        V::Bool(true) => b(),
-        V::Unk => match b() {
-            V::Bool(false) => V::Bool(false),
-            _ => V::Unk,
-        },
-        _ => V::Unk,
+/// A yes/no that may be unknown. Only yes and no are settled: any other value (an unknown, or
+/// a value that is not a yes/no) counts as unknown, as in the reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum T {
+    No,
+    Yes,
+    Unk,
+}
+
+impl From<bool> for T {
+    fn from(b: bool) -> T {
+        if b {
+            T::Yes
+        } else {
+            T::No
+        }
     }
 }
 
-fn or_then<'a>(a: V<'a>, b: impl FnOnce() -> V<'a>) -> V<'a> {
-    match a {
-        V::Bool(true) => a,
-        V::Bool(false) => b(),
-        V::Unk => match b() {
-            V::Bool(true) => V::Bool(true),
-            _ => V::Unk,
-        },
-        _ => V::Unk,
+impl T {
+    fn of(v: V<'_>) -> T {
+        match v {
+            V::Bool(true) => T::Yes,
+            V::Bool(false) => T::No,
+            _ => T::Unk,
+        }
     }
-}
 
-fn and<'a>(a: V<'a>, b: V<'a>) -> V<'a> {
-    and_then(a, || b)
-}
+    fn v<'a>(self) -> V<'a> {
+        match self {
+            T::Yes => V::Bool(true),
+            T::No => V::Bool(false),
+            T::Unk => V::Unk,
+        }
+    }
 
-fn or<'a>(a: V<'a>, b: V<'a>) -> V<'a> {
-    or_then(a, || b)
-}
+    #[inline]
+    fn and_then(self, b: impl FnOnce() -> T) -> T {
+        match self {
+            T::No => T::No,
+            T::Yes => b(),
+            T::Unk => match b() {
+                T::No => T::No,
+                _ => T::Unk,
+            },
+        }
+    }
 
-fn not(a: V<'_>) -> V<'_> {
-    match a {
-        V::Bool(b) => V::Bool(!b),
-        _ => V::Unk,
+    #[inline]
+    fn or_then(self, b: impl FnOnce() -> T) -> T {
+        match self {
+            T::Yes => T::Yes,
+            T::No => b(),
+            T::Unk => match b() {
+                T::Yes => T::Yes,
+                _ => T::Unk,
+            },
+        }
+    }
+
+    fn and(self, b: T) -> T {
+        self.and_then(|| b)
+    }
+
+    fn or(self, b: T) -> T {
+        self.or_then(|| b)
+    }
+
+    fn not(self) -> T {
+        match self {
+            T::Yes => T::No,
+            T::No => T::Yes,
+            T::Unk => T::Unk,
+        }
     }
 }
 
 /// Whether an element is a member: yes, or unknown for a maybe-member.
-fn membership<'a>(maybe: bool) -> V<'a> {
+fn membership(maybe: bool) -> T {
     if maybe {
-        V::Unk
+        T::Unk
     } else {
-        V::Bool(true)
+        T::Yes
     }
 }
 
-fn negated_if(negated: bool, v: V<'_>) -> V<'_> {
+fn negated_if(negated: bool, t: T) -> T {
     if negated {
-        not(v)
+        t.not()
     } else {
-        v
+        t
     }
 }
 
@@ -1370,14 +1454,14 @@ fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
 }
 
 /// Compares in three-valued logic (as `super::compare`): an unsettled count by its bounds.
-fn compare<'a>(op: Cmp, a: V<'a>, b: V<'a>) -> V<'a> {
+fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> T {
     match (a, b) {
-        (V::Unk, _) | (_, V::Unk) => V::Unk,
+        (V::Unk, _) | (_, V::Unk) => T::Unk,
         (V::Range(lo, hi), other) | (other, V::Range(lo, hi)) => {
             let n = match other {
                 V::Num(n) => n,
                 V::Sym(s) => Decimal::from(s),
-                _ => return V::Unk,
+                _ => return T::Unk,
             };
             let flip = matches!(b, V::Range(..)) && !matches!(a, V::Range(..));
             let at = |k: u32| {
@@ -1394,27 +1478,26 @@ fn compare<'a>(op: Cmp, a: V<'a>, b: V<'a>) -> V<'a> {
                 _ if first == last => Some(first),
                 _ => None,
             };
-            settled.map_or(V::Unk, V::Bool)
+            settled.map_or(T::Unk, T::from)
         }
         _ => match order(&a, &b) {
-            Some(o) => V::Bool(holds(op, o)),
-            None => V::Unk,
+            Some(o) => T::from(holds(op, o)),
+            None => T::Unk,
         },
     }
 }
 
 impl<'a> Frame<'a> {
     /// `v in list`: true if some certain member equals it, unknown if a member might.
-    fn member(&self, v: V<'a>, list: V<'a>) -> V<'a> {
+    fn member(&self, v: V<'a>, list: V<'a>) -> T {
         let V::List(items) = list else {
-            return V::Unk;
+            return T::Unk;
         };
-        let mut acc = V::Bool(false);
+        let mut acc = T::No;
         for i in 0..self.len(items) {
             let (item, maybe) = self.item(items, i);
-            let t = and(membership(maybe), compare(Cmp::Eq, v, item));
-            acc = or(acc, t);
-            if matches!(acc, V::Bool(true)) {
+            acc = acc.or(membership(maybe).and(compare(Cmp::Eq, v, item)));
+            if acc == T::Yes {
                 break;
             }
         }
