@@ -883,6 +883,10 @@ impl Cx<'_> {
         e.map(|e| self.compile(e)).transpose()
     }
 
+    fn opt_test(&mut self, e: Option<&Expr>) -> Result<Option<Test>, Unsupported> {
+        e.map(|e| self.test(e)).transpose()
+    }
+
     /// Reads a chain of fields from `base`.
     fn field_chain(&mut self, base: &Expr, path: Box<[u32]>) -> Result<Code, Unsupported> {
         Ok(match base.node {
@@ -980,7 +984,7 @@ impl Cx<'_> {
             } => {
                 let (quant, slot) = (*quant, *slot);
                 let list = self.compile(list)?;
-                let filter = filter.as_deref().map(|e| self.test(e)).transpose()?;
+                let filter = self.opt_test(filter.as_deref())?;
                 let body = self.test(body)?;
                 // One closure per quantifier, so that each loop is compiled for its own.
                 macro_rules! quantifier {
@@ -1219,7 +1223,7 @@ impl Cx<'_> {
             } => {
                 let (agg, slot) = (*agg, *slot);
                 let list = self.compile(list)?;
-                let filter = filter.as_deref().map(|e| self.test(e)).transpose()?;
+                let filter = self.opt_test(filter.as_deref())?;
                 let body = self.opt(body.as_deref())?;
                 boxed(move |f| {
                     let l = list(f);
