@@ -228,8 +228,7 @@ impl Compiled {
                 (Some(each), Some(Some((list, value)))) => f.per_member(d, each, list, value),
                 _ => {
                     let v = f.decision(i as u32);
-                    (!unsettled(&v) && !undetermined)
-                        .then(|| crate::policy::to_json(p, &f.value(v), &d.value.ty))
+                    (!unsettled(&v) && !undetermined).then(|| f.json(v, &d.value.ty))
                 }
             };
             match json {
@@ -474,6 +473,24 @@ impl<'a> Frame<'a> {
         }
     }
 
+    /// A settled value as an output, as `policy::to_json` writes it; a list without first
+    /// being made a [`Value`] (its certain members only, as there).
+    fn json(&self, v: V<'a>, ty: &Type) -> Json {
+        match v {
+            V::List(l) => {
+                let elem = ty.element().cloned().unwrap_or(Type::Error);
+                Json::Array(
+                    (0..self.len(l))
+                        .map(|i| self.item(l, i))
+                        .filter(|&(_, maybe)| !maybe)
+                        .map(|(x, _)| self.json(x, &elem))
+                        .collect(),
+                )
+            }
+            v => crate::policy::to_json(self.p, &self.value(v), ty),
+        }
+    }
+
     /// A per-member decision's output, when the list and every member are settled.
     fn per_member(
         &mut self,
@@ -517,10 +534,7 @@ impl<'a> Frame<'a> {
                 _ => "",
             };
             let ty = &d.value.ty;
-            by_id.insert(
-                id.to_string(),
-                crate::policy::to_json(self.p, &self.value(v), ty),
-            );
+            by_id.insert(id.to_string(), self.json(v, ty));
         }
         Some(Json::Object(by_id))
     }
