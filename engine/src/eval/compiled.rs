@@ -1474,6 +1474,9 @@ fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
 /// Compares in three-valued logic (as `super::compare`): an unsettled count by its bounds.
 fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> T {
     match (a, b) {
+        // The common cases first: two numbers (ages, percentages), two dates.
+        (V::Num(x), V::Num(y)) => T::from(holds(op, value::cmp_decimal(&x, &y))),
+        (V::Date(x), V::Date(y)) => T::from(holds(op, x.cmp(&y))),
         (V::Unk, _) | (_, V::Unk) => T::Unk,
         (V::Range(lo, hi), other) | (other, V::Range(lo, hi)) => {
             let n = match other {
