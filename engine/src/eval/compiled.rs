@@ -375,8 +375,9 @@ impl<'a> Frame<'a> {
             let v = self.need(n);
             acc = acc.or(T::of(v));
         }
-        self.groups[i as usize] = Some(acc.v());
-        acc.v()
+        let met = acc.v();
+        self.groups[i as usize] = Some(met);
+        met
     }
 
     #[inline]
@@ -857,13 +858,13 @@ fn field_path(e: &Expr) -> (&Expr, Vec<u32>) {
     (at, path)
 }
 
-/// One or two fields read from a local or the input (`p.health.mental_health_concern`) in one
-/// closure made by `$make` (`boxed` or `tested`), the value read passed through `$then`: most
-/// fields a policy reads are read so. `None` for any other expression.
+/// One or two fields (`path`, from [`field_path`]) read from a local or the input
+/// (`p.health.mental_health_concern`) in one closure made by `$make` (`boxed` or `tested`), the
+/// value read passed through `$then`: most fields a policy reads are read so. `None` for any
+/// other base or a longer chain.
 macro_rules! short_chain {
-    ($e:expr, $make:ident, $then:path) => {{
-        let (base, path) = field_path($e);
-        match (&base.node, &path[..]) {
+    ($base:expr, $path:expr, $make:ident, $then:path) => {{
+        match (&$base.node, $path) {
             (&Node::Local(slot), &[i]) => Some($make(move |f| $then(field(f.local(slot), i)))),
             (&Node::Local(slot), &[i, j]) => {
                 Some($make(move |f| $then(field(field(f.local(slot), i), j))))
@@ -1015,13 +1016,16 @@ impl Cx<'_> {
                     Quant::None => quantifier!(Quant::None),
                 }
             }
-            _ => match short_chain!(e, tested, T::of) {
-                Some(test) => test,
-                None => {
-                    let c = self.compile(e)?;
-                    tested(move |f| T::of(c(f)))
+            _ => {
+                let (base, path) = field_path(e);
+                match short_chain!(base, &path[..], tested, T::of) {
+                    Some(test) => test,
+                    None => {
+                        let c = self.compile(e)?;
+                        tested(move |f| T::of(c(f)))
+                    }
                 }
-            },
+            }
         })
     }
 
@@ -1060,13 +1064,13 @@ impl Cx<'_> {
                 let i = *i;
                 boxed(move |f| f.decision(i))
             }
-            Node::Field { .. } => match short_chain!(e, boxed, std::convert::identity) {
-                Some(code) => code,
-                None => {
-                    let (base, path) = field_path(e);
-                    self.field_chain(base, path.into())?
+            Node::Field { .. } => {
+                let (base, path) = field_path(e);
+                match short_chain!(base, &path[..], boxed, std::convert::identity) {
+                    Some(code) => code,
+                    None => self.field_chain(base, path.into())?,
                 }
-            },
+            }
             Node::Project { base, index, .. } => {
                 let index = *index;
                 let base = self.compile(base)?;
@@ -1333,7 +1337,7 @@ impl Cx<'_> {
 /// A yes/no that may be unknown. Only yes and no are settled: any other value (an unknown, or
 /// a value that is not a yes/no) counts as unknown, as in the reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum T {
+enum T {
     No,
     Yes,
     Unk,
