@@ -637,10 +637,10 @@ impl Policy {
         )
     }
 
-    /// Whether the compiled first tier settles this record under `options`, without the
-    /// reference evaluator: for the tests that compare the two, and for figures.
+    /// Whether the compiled first tier answers this record under `options` (outputs and missing
+    /// paths), without the reference evaluator: for the tests that compare the two, and figures.
     #[doc(hidden)]
-    pub fn settled_by_first_tier(&self, record: &Json, options: &Options) -> bool {
+    pub fn answered_by_first_tier(&self, record: &Json, options: &Options) -> bool {
         let program = &self.inner.program;
         let (Some(compiled), Ok(decoded)) = (&self.inner.compiled, self.decode(record)) else {
             return false;
@@ -659,7 +659,7 @@ impl Policy {
             };
             matches!(
                 compiled.first_tier(program, input, &params, as_at, options.internal),
-                Tier1::Settled(_)
+                Tier1::Done { .. }
             )
         };
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(settled)).unwrap_or(false)
@@ -796,31 +796,26 @@ impl Policy {
             ));
         }
         let params = self.params_at(as_at)?;
-        // First tier: without tracking paths. A record it leaves undetermined is evaluated again
-        // below, tracking which fields are missing, from the values the first tier settled.
-        let mut known = None;
+        // First tier: compiled, for every record without an explanation asked for; a record
+        // it leaves to the reference is evaluated again below.
         if let (false, false, Some(compiled)) =
             (T::ON, options.reference_only, &self.inner.compiled)
         {
-            match compiled.first_tier(program, &input, &params, as_at, options.internal) {
-                Tier1::Settled(outputs) => {
-                    return Ok(Decision {
-                        id: None,
-                        outputs,
-                        missing: Vec::new(),
-                        as_at,
-                        outside_in_force: outside_in_force.is_some(),
-                        policy: self.inner.stamp.clone(),
-                        explanation: None,
-                    })
-                }
-                Tier1::Partial(k) => known = Some(k),
+            if let Tier1::Done { outputs, missing } =
+                compiled.first_tier(program, &input, &params, as_at, options.internal)
+            {
+                return Ok(Decision {
+                    id: None,
+                    outputs,
+                    missing,
+                    as_at,
+                    outside_in_force: outside_in_force.is_some(),
+                    policy: self.inner.stamp.clone(),
+                    explanation: None,
+                });
             }
         }
         let mut ev = Eval::new(program, input, params, tracer).with_as_at(as_at);
-        if let Some(known) = known {
-            ev.seed(known);
-        }
         let mut outputs = Map::new();
         let mut missing = Vec::new();
         let mut reasons = Vec::new();

@@ -11,8 +11,9 @@
 //! Every expected.json is written by hand from the language's semantics (docs/language.md and the
 //! shared spec), never copied from the engine's output. Outputs are compared exactly (same
 //! decisions, same values; numbers by decimal value, so `15400` equals `15400.00`), and `missing`
-//! is compared as the exact sorted list. Every failing case is reported, with a diff, before the
-//! test fails.
+//! is compared as the exact sorted list. The compiled first tier (what a caller gets) and the
+//! reference evaluator must give the same decision, byte for byte. Every failing case is
+//! reported, with a diff, before the test fails.
 
 use earlyhelp::{NaiveDate, Options, Policy};
 use rust_decimal::Decimal;
@@ -138,6 +139,22 @@ fn run_case(dir: &Path) -> Result<(), String> {
     }
 
     let result = policy.evaluate_with(&record, &options);
+    // The compiled first tier and the reference evaluator must agree byte for byte.
+    let mut reference = options.clone();
+    reference.reference_only = true;
+    let shown = |r: &Result<earlyhelp::Decision, earlyhelp::RecordError>| match r {
+        Ok(d) => d.to_json().to_string(),
+        Err(e) => e.to_string(),
+    };
+    let (compiled, by_reference) = (
+        shown(&result),
+        shown(&policy.evaluate_with(&record, &reference)),
+    );
+    if compiled != by_reference {
+        return Err(format!(
+            "  the compiled tier and the reference disagree:\n    compiled:  {compiled}\n    reference: {by_reference}\n"
+        ));
+    }
 
     if let Some(want) = expected.get("error") {
         let want = want

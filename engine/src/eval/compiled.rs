@@ -1,19 +1,19 @@
 //! The first tier of evaluation: the lowered program compiled to closures over unboxed values
 //! ([`V`]: a byte for yes/no, decimals and dates inline, records and lists borrowed from the
-//! decoded input), with no record paths tracked; conditions are compiled to closures that give
-//! their yes/no ([`T`]) directly. Most records are settled here.
+//! decoded input); conditions are compiled to closures that give their yes/no ([`T`]) directly.
+//! An unknown carries why it is unknown as a handle ([`Why`]) to the record paths behind it,
+//! merged by the same rules as the reference's `Missing`: paths are made only for fields that
+//! are absent, so a complete record pays nothing for them.
 //!
-//! It gives the outputs when every decision output is settled: then no path is missing and no
-//! explanation was asked for, so that is the whole answer. Otherwise (a decision undetermined, or
-//! a construct this tier leaves to the reference, see [`Frame::bail`]) the caller evaluates the
-//! record again with the reference evaluator (`super::Eval`), which tracks missing paths, starting
-//! from the lets, needs, groups and decisions this tier settled ([`Known`]): only what is
-//! undetermined is evaluated twice. Both must agree byte for byte: `benches/tests/compiled_agrees.rs`
-//! and the `compiled` fuzz target compare them.
+//! It gives the whole answer (outputs and missing paths) unless an explanation was asked for or
+//! a construct met a case this tier leaves to the reference ([`Frame::bail`]); then the caller
+//! evaluates the record with the reference evaluator (`super::Eval`), from scratch. Both must
+//! agree byte for byte: `benches/tests/compiled_agrees.rs` and the `compiled` fuzz target
+//! compare them.
 
 use super::holds;
 use crate::ir::*;
-use crate::value::{self, Duration, List, Missing, Record, Value};
+use crate::value::{self, rendered_paths, Duration, List, Missing, Path, Record, Value};
 use chrono::NaiveDate;
 use earlyhelp_grammar::ast::{Agg, Direction, Quant};
 use rust_decimal::Decimal;
@@ -22,14 +22,15 @@ use std::cell::Cell;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// A value of the first tier: what [`Value`] is without the paths that made it unknown.
+/// A value of the first tier: what [`Value`] is, with why an unknown is unknown held in the
+/// frame ([`Why`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum V<'a> {
-    Unk,
+    Unk(Why),
     Bool(bool),
     Num(Decimal),
     /// A count or level not yet settled: at least `.0`, at most `.1`.
-    Range(u32, u32),
+    Range(u32, u32, Why),
     Text(&'a str),
     Date(NaiveDate),
     Dur(Duration),
@@ -48,41 +49,211 @@ pub(crate) enum L<'a> {
     Made { start: u32, len: u32 },
 }
 
-fn of(v: &Value) -> V<'_> {
+/// Why a value is unknown, as the reference's [`Missing`] says it: [`Why::NONE`] for no record
+/// field, else one of the frame's lists of paths ([`Causes`]). The low bit marks a value read
+/// straight from its path (`Missing::At`): a field read on it extends the path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Why(u32);
+
+impl Why {
+    const NONE: Why = Why(0);
+
+    /// The same causes, no longer extendable by field reads (`Missing::settled`).
+    fn settled(self) -> Why {
+        Why(self.0 & !1)
+    }
+
+    fn at(self) -> bool {
+        self.0 & 1 == 1
+    }
+
+    fn list(self) -> usize {
+        (self.0 >> 1) as usize
+    }
+}
+
+/// The paths behind one record's unknowns. Only added to while the record is evaluated, so a
+/// [`Why`] stays good to its end, wherever it is kept (memo tables, lists, locals).
+struct Causes {
+    paths: Vec<Path>,
+    /// Each list's range of `paths`; list 0 stands for no cause.
+    lists: Vec<(u32, u32)>,
+}
+
+impl Causes {
+    fn new(paths: Vec<Path>, mut lists: Vec<(u32, u32)>) -> Causes {
+        lists.push((0, 0));
+        Causes { paths, lists }
+    }
+
+    fn list(&mut self, start: usize, at: bool) -> Why {
+        let n = self.lists.len() as u32;
+        self.lists.push((start as u32, self.paths.len() as u32));
+        Why(n << 1 | u32::from(at))
+    }
+
+    /// An unknown read straight from `path`.
+    #[cold]
+    fn at(&mut self, path: Path) -> Why {
+        let start = self.paths.len();
+        self.paths.push(path);
+        self.list(start, true)
+    }
+
+    fn paths(&self, w: Why) -> &[Path] {
+        let (start, end) = self.lists.get(w.list()).copied().unwrap_or((0, 0));
+        self.paths
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    /// Both causes (`Missing::union`). The output wants only the set of paths (sorted and
+    /// deduplicated when rendered), so a path held twice costs nothing but its room. Out of
+    /// line: a complete record never comes here.
+    #[cold]
+    #[inline(never)]
+    fn union(&mut self, a: Why, b: Why) -> Why {
+        if a.list() == 0 {
+            return b.settled();
+        }
+        if b.list() == 0 || a.list() == b.list() {
+            return a.settled();
+        }
+        let (a_start, a_end) = self.lists.get(a.list()).copied().unwrap_or((0, 0));
+        let (b_start, b_end) = self.lists.get(b.list()).copied().unwrap_or((0, 0));
+        // An accumulating union (over a quantifier's elements) extends its own list in place.
+        let start = if a_end as usize == self.paths.len() {
+            a_start as usize
+        } else {
+            let start = self.paths.len();
+            self.paths
+                .extend_from_within(a_start as usize..a_end as usize);
+            start
+        };
+        self.paths
+            .extend_from_within(b_start as usize..b_end as usize);
+        self.list(start, false)
+    }
+
+    /// The causes a reference value carries.
+    #[inline(always)]
+    fn of_missing(&mut self, m: &Missing) -> Why {
+        match m {
+            Missing::None => Why::NONE,
+            m => self.copied(m),
+        }
+    }
+
+    #[cold]
+    fn copied(&mut self, m: &Missing) -> Why {
+        match m {
+            Missing::At(p) => self.at(p.clone()),
+            m => {
+                let start = self.paths.len();
+                self.paths.extend(m.paths().iter().cloned());
+                self.list(start, false)
+            }
+        }
+    }
+
+    /// The reference's `Missing` for these causes.
+    fn missing(&self, w: Why) -> Missing {
+        match self.paths(w) {
+            [] => Missing::None,
+            [p] if w.at() => Missing::At(p.clone()),
+            [p] => Missing::One(p.clone()),
+            paths => Missing::Set(Arc::new(paths.to_vec())),
+        }
+    }
+
+    /// A first-tier value for a reference value.
+    #[inline(always)]
+    fn of<'v>(&mut self, v: &'v Value) -> V<'v> {
+        match v {
+            Value::Unknown(m) => V::Unk(self.of_missing(m)),
+            Value::Bool(b) => V::Bool(*b),
+            Value::Num(d) => V::Num(*d),
+            Value::Range { lo, hi, missing } => V::Range(*lo, *hi, self.of_missing(missing)),
+            Value::Text(t) => V::Text(t),
+            Value::Date(d) => V::Date(*d),
+            Value::Duration(d) => V::Dur(*d),
+            Value::Symbol(s) => V::Sym(*s),
+            Value::Group(g) => V::Group(*g),
+            Value::Need(n) => V::Need(*n),
+            Value::Record(r) => V::Rec(r),
+            Value::List(l) => V::List(L::Held(l)),
+        }
+    }
+
+    /// Reads a field; an absent one is unknown at its own path (as `super::field`).
+    #[inline(always)]
+    fn field<'v>(&mut self, base: V<'v>, index: u32, name: &Arc<str>) -> V<'v> {
+        match base {
+            V::Rec(r) => match r.fields.get(index as usize) {
+                Some(Value::Unknown(Missing::None)) => {
+                    V::Unk(self.at(value::field_path(&r.path, name)))
+                }
+                Some(v) => self.of(v),
+                None => V::Unk(Why::NONE),
+            },
+            V::Unk(w) if w.at() => self.below(w, name),
+            other => V::Unk(why(other)),
+        }
+    }
+
+    /// A field read on a value unknown at its path: unknown at the field's path.
+    #[cold]
+    fn below<'v>(&mut self, w: Why, name: &Arc<str>) -> V<'v> {
+        match self.paths(w).first().cloned() {
+            Some(p) => V::Unk(self.at(value::field_path(&p, name))),
+            None => V::Unk(Why::NONE),
+        }
+    }
+
+    /// Reads a chain of fields.
+    fn fields<'v>(&mut self, mut v: V<'v>, path: &[(u32, Arc<str>)]) -> V<'v> {
+        for (i, name) in path {
+            v = self.field(v, *i, name);
+        }
+        v
+    }
+}
+
+/// Why `v` is unknown (`Value::missing`): none for a settled value.
+fn why(v: V<'_>) -> Why {
     match v {
-        Value::Unknown(_) => V::Unk,
-        Value::Bool(b) => V::Bool(*b),
-        Value::Num(d) => V::Num(*d),
-        Value::Range { lo, hi, .. } => V::Range(*lo, *hi),
-        Value::Text(t) => V::Text(t),
-        Value::Date(d) => V::Date(*d),
-        Value::Duration(d) => V::Dur(*d),
-        Value::Symbol(s) => V::Sym(*s),
-        Value::Group(g) => V::Group(*g),
-        Value::Need(n) => V::Need(*n),
-        Value::Record(r) => V::Rec(r),
-        Value::List(l) => V::List(L::Held(l)),
+        V::Unk(w) | V::Range(_, _, w) => w,
+        _ => Why::NONE,
     }
 }
 
 /// A value that borrows nothing, known when compiling.
 fn scalar(v: &Value) -> Option<V<'static>> {
     Some(match v {
-        Value::Unknown(_) => V::Unk,
+        Value::Unknown(Missing::None) => V::Unk(Why::NONE),
         Value::Bool(b) => V::Bool(*b),
         Value::Num(d) => V::Num(*d),
-        Value::Range { lo, hi, .. } => V::Range(*lo, *hi),
+        Value::Range {
+            lo,
+            hi,
+            missing: Missing::None,
+        } => V::Range(*lo, *hi, Why::NONE),
         Value::Date(d) => V::Date(*d),
         Value::Duration(d) => V::Dur(*d),
         Value::Symbol(s) => V::Sym(*s),
         Value::Group(g) => V::Group(*g),
         Value::Need(n) => V::Need(*n),
-        Value::Text(_) | Value::Record(_) | Value::List(_) => return None,
+        // Paths held by the frame, texts and lists borrowed from the program.
+        Value::Unknown(_)
+        | Value::Range { .. }
+        | Value::Text(_)
+        | Value::Record(_)
+        | Value::List(_) => return None,
     })
 }
 
 fn unsettled(v: &V<'_>) -> bool {
-    matches!(v, V::Unk | V::Range(..))
+    matches!(v, V::Unk(_) | V::Range(..))
 }
 
 type Code = Box<dyn for<'a> Fn(&mut Frame<'a>) -> V<'a> + Send + Sync>;
@@ -124,16 +295,18 @@ pub(crate) struct Frame<'a> {
     decisions: Vec<Option<V<'a>>>,
     stack: Vec<V<'a>>,
     base: usize,
-    /// Elements of the lists made so far, with whether each is only a maybe-member.
-    made: Vec<(V<'a>, bool)>,
+    /// Elements of the lists made so far, each with its membership: yes, or unknown for a
+    /// maybe-member (never no).
+    made: Vec<(V<'a>, T)>,
     /// Elements of the lists being made; nested lists are finished before their outer one goes
     /// on, so each list's elements are contiguous at the top.
-    building: Vec<(V<'a>, bool)>,
+    building: Vec<(V<'a>, T)>,
     /// Results of fns called on one record (`age(c)`), by fn and the record's address: a rule
     /// asks the same of a person several times, and a call is pure within a record.
     calls: Vec<(u32, usize, V<'a>)>,
     /// Set when a construct met a case this tier leaves to the reference evaluator.
     bail: bool,
+    causes: Causes,
 }
 
 impl Compiled {
@@ -184,8 +357,8 @@ impl Compiled {
         })
     }
 
-    /// Evaluates a record: its outputs when every decision output is settled, else the values
-    /// it did settle, for the reference evaluator to start from.
+    /// Evaluates a record: its outputs and the paths that would settle what is undetermined,
+    /// unless a construct met a case left to the reference.
     pub(crate) fn first_tier(
         &self,
         p: &Program,
@@ -199,10 +372,12 @@ impl Compiled {
             t.resize(len, None);
             t
         };
+        let mut causes = Causes::new(buffers.paths, buffers.lists);
+        let input = causes.of(input);
         let mut f = Frame {
             c: self,
             p,
-            input: of(input),
+            input,
             params,
             as_at: Some(as_at),
             lets: table(buffers.lets, p.lets.len()),
@@ -215,33 +390,36 @@ impl Compiled {
             building: buffers.building,
             calls: buffers.calls,
             bail: false,
+            causes,
         };
         let mut outputs = Map::new();
-        let mut undetermined = false;
+        let mut missing: Vec<Why> = Vec::new();
         for (i, d) in p.decisions.iter().enumerate() {
             if d.internal && !internal {
                 continue;
             }
-            // After an undetermined decision the others are still evaluated: what they settle
-            // the reference need not evaluate again.
             let json = match (&d.for_each, self.each.get(i)) {
-                (Some(each), Some(Some((list, value)))) => f.per_member(d, each, list, value),
+                (Some(each), Some(Some((list, value)))) => {
+                    f.per_member(d, each, list, value, &mut missing)
+                }
                 _ => {
                     let v = f.decision(i as u32);
-                    (!unsettled(&v) && !undetermined).then(|| f.json(v, &d.value.ty))
+                    if unsettled(&v) {
+                        missing.push(why(v));
+                    }
+                    f.json(v, &d.value.ty)
                 }
             };
-            match json {
-                Some(json) if !undetermined => _ = outputs.insert(d.name.clone(), json),
-                Some(_) => {}
-                None => undetermined = true,
-            }
+            outputs.insert(d.name.clone(), json);
         }
-        let tier = match (f.bail, undetermined) {
-            // A value that rests on a case left to the reference may be wrong: none is kept.
-            (true, _) => Tier1::Partial(Known::default()),
-            (false, true) => Tier1::Partial(f.known()),
-            (false, false) => Tier1::Settled(outputs),
+        let tier = if f.bail {
+            Tier1::Reference
+        } else {
+            let paths = missing.iter().flat_map(|w| f.causes.paths(*w));
+            Tier1::Done {
+                outputs,
+                missing: rendered_paths(paths),
+            }
         };
         _ = BUFFERS.try_with(|b| b.set(Buffers::emptied(f)));
         tier
@@ -264,9 +442,11 @@ struct Buffers {
     groups: Vec<Option<V<'static>>>,
     decisions: Vec<Option<V<'static>>>,
     stack: Vec<V<'static>>,
-    made: Vec<(V<'static>, bool)>,
-    building: Vec<(V<'static>, bool)>,
+    made: Vec<(V<'static>, T)>,
+    building: Vec<(V<'static>, T)>,
     calls: Vec<(u32, usize, V<'static>)>,
+    paths: Vec<Path>,
+    lists: Vec<(u32, u32)>,
 }
 
 impl Buffers {
@@ -281,6 +461,8 @@ impl Buffers {
             made: emptied(f.made),
             building: emptied(f.building),
             calls: emptied(f.calls),
+            paths: emptied(f.causes.paths),
+            lists: emptied(f.causes.lists),
         }
     }
 }
@@ -295,27 +477,21 @@ fn emptied<T, U>(mut v: Vec<T>) -> Vec<U> {
 
 /// What the first tier made of a record.
 pub(crate) enum Tier1 {
-    /// Every decision output settled: the record's outputs (nothing is missing).
-    Settled(Map<String, Json>),
-    /// Some decision undetermined (or a case left to the reference).
-    Partial(Known),
-}
-
-/// The lets, needs, groups and decisions the first tier settled, as the reference evaluator
-/// holds them: a settled value carries no missing path, so the reference would compute the same.
-#[derive(Default)]
-pub(crate) struct Known {
-    pub lets: Vec<(u32, Value)>,
-    pub needs: Vec<(u32, Value)>,
-    pub groups: Vec<(u32, Value)>,
-    pub decisions: Vec<(u32, Value)>,
+    /// The record's outputs, and the paths that would settle what is undetermined.
+    Done {
+        outputs: Map<String, Json>,
+        missing: Vec<String>,
+    },
+    /// A construct met a case left to the reference evaluator.
+    Reference,
 }
 
 impl<'a> Frame<'a> {
     fn top(&mut self, t: &Top) -> V<'a> {
         let (saved_base, saved_len) = (self.base, self.stack.len());
         self.base = saved_len;
-        self.stack.resize(saved_len + t.locals as usize, V::Unk);
+        self.stack
+            .resize(saved_len + t.locals as usize, V::Unk(Why::NONE));
         let v = (t.code)(self);
         self.stack.truncate(saved_len);
         self.base = saved_base;
@@ -343,7 +519,7 @@ impl<'a> Frame<'a> {
             code: impl Fn(&'a Compiled) -> &'a [Top],
         ) -> V<'a> {
             let Some(t) = code(f.c).get(i as usize) else {
-                return V::Unk;
+                return V::Unk(Why::NONE);
             };
             let v = f.top(t);
             table(f)[i as usize] = Some(v);
@@ -368,12 +544,12 @@ impl<'a> Frame<'a> {
         }
         let p = self.p;
         let Some(g) = p.groups.get(i as usize) else {
-            return V::Unk;
+            return V::Unk(Why::NONE);
         };
         let mut acc = T::No;
         for &n in &g.needs {
             let v = self.need(n);
-            acc = acc.or(T::of(v));
+            acc = self.or(acc, T::of(v));
         }
         let met = acc.v();
         self.groups[i as usize] = Some(met);
@@ -389,7 +565,7 @@ impl<'a> Frame<'a> {
         self.stack
             .get(self.base + slot as usize)
             .copied()
-            .unwrap_or(V::Unk)
+            .unwrap_or(V::Unk(Why::NONE))
     }
 
     fn set_local(&mut self, slot: u32, v: V<'a>) {
@@ -405,31 +581,45 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// Element `i` and whether it is only a maybe-member.
-    fn item(&self, l: L<'a>, i: usize) -> (V<'a>, bool) {
+    /// Element `i` and its membership: yes, or unknown for a maybe-member.
+    #[inline(always)]
+    fn item(&mut self, l: L<'a>, i: usize) -> (V<'a>, T) {
         match l {
             L::Held(l) => {
-                let maybe = l
-                    .maybe
-                    .as_ref()
-                    .is_some_and(|m| m.get(i).is_some_and(Option::is_some));
-                (l.items.get(i).map_or(V::Unk, of), maybe)
+                let membership = match &l.maybe {
+                    None => T::Yes,
+                    Some(maybe) => self.held_membership(maybe, i),
+                };
+                let item = match l.items.get(i) {
+                    Some(v) => self.causes.of(v),
+                    None => V::Unk(Why::NONE),
+                };
+                (item, membership)
             }
             L::Made { start, .. } => self
                 .made
                 .get(start as usize + i)
                 .copied()
-                .unwrap_or((V::Unk, false)),
+                .unwrap_or((V::Unk(Why::NONE), T::Yes)),
         }
     }
 
-    /// Adds `item` to the list being built when `membership` is true, as a maybe-member when
-    /// it is anything but yes or no (as `List::push`).
+    /// Whether element `i` of a list held by the record or program is a member.
+    #[cold]
+    fn held_membership(&mut self, maybe: &[Option<Missing>], i: usize) -> T {
+        match maybe.get(i) {
+            Some(Some(m)) => T::Unk(self.causes.of_missing(m)),
+            _ => T::Yes,
+        }
+    }
+
+    /// Adds `item` to the list being built when `membership` is not no: a maybe-member when
+    /// it is unknown (as `List::push`).
     fn push(&mut self, membership: T, item: V<'a>) {
         match membership {
-            T::Yes => self.building.push((item, false)),
+            T::Yes => self.building.push((item, T::Yes)),
             T::No => {}
-            T::Unk => self.building.push((item, true)),
+            T::Unk(w) => self.building.push((item, T::Unk(w.settled()))),
         }
     }
 
@@ -441,17 +631,18 @@ impl<'a> Frame<'a> {
         V::List(L::Made { start, len })
     }
 
-    /// The reference evaluator's value for `v`, for the output (paths are not tracked here).
-    fn value(&self, v: V<'a>) -> Value {
+    /// The reference evaluator's value for `v`.
+    fn value(&mut self, v: V<'a>) -> Value {
         match v {
+            V::Unk(w) => Value::Unknown(self.causes.missing(w)),
             // A record outputs as null, as an unknown does.
-            V::Unk | V::Rec(_) => Value::unknown(),
+            V::Rec(_) => Value::unknown(),
             V::Bool(b) => Value::Bool(b),
             V::Num(d) => Value::Num(d),
-            V::Range(lo, hi) => Value::Range {
+            V::Range(lo, hi, w) => Value::Range {
                 lo,
                 hi,
-                missing: Missing::None,
+                missing: self.causes.missing(w),
             },
             V::Text(t) => Value::Text(t.into()),
             V::Date(d) => Value::Date(d),
@@ -466,7 +657,10 @@ impl<'a> Frame<'a> {
                 for i in 0..n {
                     let (x, m) = self.item(l, i);
                     items.push(self.value(x));
-                    maybe.push(m.then_some(Missing::None));
+                    maybe.push(match m {
+                        T::Unk(w) => Some(self.causes.missing(w)),
+                        _ => None,
+                    });
                 }
                 let maybe = maybe.iter().any(Option::is_some).then_some(maybe);
                 Value::List(Arc::new(List { items, maybe }))
@@ -474,104 +668,85 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// A settled value as an output, as `policy::to_json` writes it; a list without first
-    /// being made a [`Value`] (its certain members only, as there).
-    fn json(&self, v: V<'a>, ty: &Type) -> Json {
+    /// A value as an output, as `policy::to_json` writes it; a list without first being made
+    /// a [`Value`] (its certain members only, as there).
+    fn json(&mut self, v: V<'a>, ty: &Type) -> Json {
         match v {
             V::List(l) => {
                 let elem = ty.element().cloned().unwrap_or(Type::Error);
-                Json::Array(
-                    (0..self.len(l))
-                        .map(|i| self.item(l, i))
-                        .filter(|&(_, maybe)| !maybe)
-                        .map(|(x, _)| self.json(x, &elem))
-                        .collect(),
-                )
+                let mut out = Vec::with_capacity(self.len(l));
+                for i in 0..self.len(l) {
+                    if let (x, T::Yes) = self.item(l, i) {
+                        out.push(self.json(x, &elem));
+                    }
+                }
+                Json::Array(out)
             }
-            v => crate::policy::to_json(self.p, &self.value(v), ty),
+            V::Unk(_) | V::Range(..) => Json::Null,
+            v => {
+                let v = self.value(v);
+                crate::policy::to_json(self.p, &v, ty)
+            }
         }
     }
 
-    /// A per-member decision's output, when the list and every member are settled.
+    /// A per-member decision's output (as `Policy::per_member`): an object keyed by each
+    /// member's `id`, `null` for a member whose value or membership is undetermined, or `null`
+    /// when the list itself is unknown; what would settle them added to `missing`.
     fn per_member(
         &mut self,
         d: &DecisionDef,
         each: &ForEach,
         list: &Code,
         value: &Code,
-    ) -> Option<Json> {
+        missing: &mut Vec<Why>,
+    ) -> Json {
         let (saved_base, saved_len) = (self.base, self.stack.len());
         self.base = saved_len;
-        self.stack.resize(saved_len + d.locals as usize, V::Unk);
-        let json = self.members(d, each, list, value);
+        self.stack
+            .resize(saved_len + d.locals as usize, V::Unk(Why::NONE));
+        let json = match list(self) {
+            V::List(l) => {
+                let mut by_id = Map::new();
+                for i in 0..self.len(l) {
+                    let (item, membership) = self.item(l, i);
+                    self.set_local(each.slot, item);
+                    let v = value(self);
+                    let id = match item {
+                        V::Rec(r) => match r.fields.get(each.id_field as usize) {
+                            Some(Value::Text(t)) => t,
+                            _ => "",
+                        },
+                        _ => "",
+                    };
+                    let json = match membership {
+                        T::Unk(w) => {
+                            missing.push(w);
+                            Json::Null
+                        }
+                        _ => self.json(v, &d.value.ty),
+                    };
+                    if unsettled(&v) {
+                        missing.push(why(v));
+                    }
+                    by_id.insert(id.to_string(), json);
+                }
+                Json::Object(by_id)
+            }
+            other => {
+                missing.push(why(other));
+                Json::Null
+            }
+        };
         self.stack.truncate(saved_len);
         self.base = saved_base;
         json
     }
 
-    fn members(
-        &mut self,
-        d: &DecisionDef,
-        each: &ForEach,
-        list: &Code,
-        value: &Code,
-    ) -> Option<Json> {
-        let V::List(l) = list(self) else {
-            return None;
-        };
-        let mut by_id = Map::new();
-        for i in 0..self.len(l) {
-            let (item, maybe) = self.item(l, i);
-            if maybe {
-                return None;
-            }
-            self.set_local(each.slot, item);
-            let v = value(self);
-            if unsettled(&v) {
-                return None;
-            }
-            let id = match field(item, each.id_field) {
-                V::Text(t) => t,
-                _ => "",
-            };
-            let ty = &d.value.ty;
-            by_id.insert(id.to_string(), self.json(v, ty));
-        }
-        Some(Json::Object(by_id))
-    }
-
-    /// The values settled so far that the reference holds without allocating.
-    fn known(&self) -> Known {
-        let settled = |table: &[Option<V<'a>>]| -> Vec<(u32, Value)> {
-            table
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| match v {
-                    Some(
-                        v @ (V::Bool(_)
-                        | V::Num(_)
-                        | V::Date(_)
-                        | V::Dur(_)
-                        | V::Sym(_)
-                        | V::Group(_)
-                        | V::Need(_)),
-                    ) => Some((i as u32, self.value(*v))),
-                    _ => None,
-                })
-                .collect()
-        };
-        Known {
-            lets: settled(&self.lets),
-            needs: settled(&self.needs),
-            groups: settled(&self.groups),
-            decisions: settled(&self.decisions),
-        }
-    }
-
     fn call(&mut self, function: u32, args: &[Code]) -> V<'a> {
         let c = self.c;
         let Some(f) = c.functions.get(function as usize) else {
-            return V::Unk;
+            return V::Unk(Why::NONE);
         };
         // Arguments go straight into the callee's frame, above the caller's.
         let (saved_base, saved_len) = (self.base, self.stack.len());
@@ -593,8 +768,10 @@ impl<'a> Frame<'a> {
             return hit;
         }
         self.base = saved_len;
-        self.stack
-            .resize(saved_len + (f.locals as usize).max(args.len()), V::Unk);
+        self.stack.resize(
+            saved_len + (f.locals as usize).max(args.len()),
+            V::Unk(Why::NONE),
+        );
         let v = (f.code)(self);
         self.stack.truncate(saved_len);
         self.base = saved_base;
@@ -613,7 +790,7 @@ impl<'a> Frame<'a> {
             V::Group(g) => Subject::Group(g),
             V::Need(n) => Subject::Need(n),
             V::Sym(i) => Subject::Level(i),
-            _ => return V::Unk,
+            other => return V::Unk(why(other).settled()),
         };
         match self.p.meta(of, meta) {
             Found::Text(t) => V::Text(t),
@@ -622,15 +799,15 @@ impl<'a> Frame<'a> {
             Found::Needs(needs) => {
                 let mark = self.building.len();
                 self.building
-                    .extend(needs.iter().map(|n| (V::Need(*n), false)));
+                    .extend(needs.iter().map(|n| (V::Need(*n), T::Yes)));
                 self.finish(mark)
             }
-            Found::Nothing => V::Unk,
+            Found::Nothing => V::Unk(Why::NONE),
         }
     }
 
     /// `highest level met` (as the reference's: a range while an unknown indicator could
-    /// raise it).
+    /// raise it, for want of what those indicators want).
     fn highest(&mut self) -> V<'a> {
         let p = self.p;
         let (mut known, mut open) = (0u32, 0u32);
@@ -638,16 +815,23 @@ impl<'a> Frame<'a> {
             let Some(level) = n.level else { continue };
             match self.need(i as u32) {
                 V::Bool(true) => known = known.max(level),
-                V::Unk => open = open.max(level),
+                V::Unk(_) => open = open.max(level),
                 _ => {}
             }
         }
-        let reach = known.max(open);
-        if reach == known {
-            V::Sym(known)
-        } else {
-            V::Range(known, reach)
+        if open <= known {
+            return V::Sym(known);
         }
+        let mut missing = Why::NONE;
+        for (i, n) in p.needs.iter().enumerate() {
+            match (n.level, self.need(i as u32)) {
+                (Some(level), V::Unk(w)) if level > known => {
+                    missing = self.causes.union(missing, w);
+                }
+                _ => {}
+            }
+        }
+        V::Range(known, open, missing.settled())
     }
 
     #[inline(always)]
@@ -660,27 +844,27 @@ impl<'a> Frame<'a> {
         body: &Test,
     ) -> T {
         let V::List(items) = l else {
-            return T::Unk;
+            return T::Unk(why(l));
         };
         // `any` looks for a true element; `all` and `none` for a counterexample.
         let mut acc = if quant == Quant::Any { T::No } else { T::Yes };
         for i in 0..self.len(items) {
-            let (item, maybe) = self.item(items, i);
+            let (item, membership) = self.item(items, i);
             self.set_local(slot, item);
-            let applies = membership(maybe).and_then(|| filter.map_or(T::Yes, |f| f(self)));
+            let applies = self.and_then(membership, |f| filter.map_or(T::Yes, |t| t(f)));
             let t = match quant {
-                Quant::Any => applies.and_then(|| body(self)),
-                Quant::All => applies.not().or_then(|| body(self)),
-                Quant::None => applies.and_then(|| body(self)).not(),
+                Quant::Any => self.and_then(applies, |f| body(f)),
+                Quant::All => self.or_then(applies.not(), |f| body(f)),
+                Quant::None => self.and_then(applies, |f| body(f)).not(),
             };
             let settles = matches!(
                 (quant, t),
                 (Quant::Any, T::Yes) | (Quant::All | Quant::None, T::No)
             );
             acc = if quant == Quant::Any {
-                acc.or(t)
+                self.or(acc, t)
             } else {
-                acc.and(t)
+                self.and(acc, t)
             };
             if settles {
                 break;
@@ -698,19 +882,21 @@ impl<'a> Frame<'a> {
         body: Option<&Code>,
     ) -> V<'a> {
         let V::List(items) = l else {
-            return V::Unk;
+            return V::Unk(why(l));
         };
         let (mut lo, mut hi) = (0u32, 0u32);
+        let mut missing = Why::NONE;
+        // Whether some element may or may not count: an unknown need not name a field.
         let mut maybe_member = false;
         // The values picked, on the building stack until the end.
         let mark = self.building.len();
         for i in 0..self.len(items) {
-            let (item, maybe) = self.item(items, i);
+            let (item, membership) = self.item(items, i);
             self.set_local(slot, item);
-            let applies = membership(maybe).and_then(|| filter.map_or(T::Yes, |f| f(self)));
+            let applies = self.and_then(membership, |f| filter.map_or(T::Yes, |t| t(f)));
             if agg == Agg::Count {
                 let counted = match body {
-                    Some(b) => applies.and_then(|| T::of(b(self))),
+                    Some(b) => self.and_then(applies, |f| T::of(b(f))),
                     None => applies,
                 };
                 match counted {
@@ -719,15 +905,19 @@ impl<'a> Frame<'a> {
                         hi += 1;
                     }
                     T::No => {}
-                    T::Unk => hi += 1,
+                    T::Unk(w) => {
+                        hi += 1;
+                        missing = self.causes.union(missing, w);
+                    }
                 }
                 continue;
             }
             match applies {
                 T::No => continue,
                 T::Yes => {}
-                T::Unk => {
+                T::Unk(w) => {
                     maybe_member = true;
+                    missing = self.causes.union(missing, w);
                     continue;
                 }
             }
@@ -735,7 +925,10 @@ impl<'a> Frame<'a> {
                 Some(b) => b(self),
                 None => item,
             };
-            self.building.push((v, false));
+            if let V::Unk(w) = v {
+                missing = self.causes.union(missing, w);
+            }
+            self.building.push((v, T::Yes));
         }
         let picked: smallvec::SmallVec<[V<'a>; 8]> =
             self.building.drain(mark..).map(|(v, _)| v).collect();
@@ -743,14 +936,14 @@ impl<'a> Frame<'a> {
             return if lo == hi {
                 V::Num(Decimal::from(lo))
             } else {
-                V::Range(lo, hi)
+                V::Range(lo, hi, missing.settled())
             };
         }
-        if maybe_member || picked.iter().any(|v| matches!(v, V::Unk)) {
-            return V::Unk;
+        if maybe_member || picked.iter().any(|v| matches!(v, V::Unk(_))) {
+            return V::Unk(missing.settled());
         }
         if agg != Agg::Sum && picked.iter().any(|v| matches!(v, V::Range(..))) {
-            return bounded_extreme(agg, &picked);
+            return bounded_extreme(&mut self.causes, agg, &picked);
         }
         match agg {
             Agg::Sum => {
@@ -759,7 +952,7 @@ impl<'a> Frame<'a> {
                     if let V::Num(d) = v {
                         match total.checked_add(*d) {
                             Some(t) => total = t,
-                            None => return V::Unk,
+                            None => return V::Unk(Why::NONE),
                         }
                     }
                 }
@@ -778,7 +971,7 @@ impl<'a> Frame<'a> {
                         _ => Some(v),
                     };
                 }
-                best.unwrap_or(V::Unk)
+                best.unwrap_or(V::Unk(Why::NONE))
             }
         }
     }
@@ -790,17 +983,18 @@ impl<'a> Frame<'a> {
             let mut total = 1usize;
             for (input, column) in inputs.iter().zip(space) {
                 let v = input(self);
-                if matches!(v, V::Unk | V::Range(..) | V::Rec(_) | V::List(_)) {
+                if matches!(v, V::Unk(_) | V::Range(..) | V::Rec(_) | V::List(_)) {
                     self.bail = true;
-                    return V::Unk;
+                    return V::Unk(Why::NONE);
                 }
-                let pieces = column.pieces_of(&self.value(v));
+                let v = self.value(v);
+                let pieces = column.pieces_of(&v);
                 total = total.saturating_mul(pieces.len());
                 point.push(pieces.first().copied().unwrap_or(0));
             }
             if total > 1 {
                 self.bail = true;
-                return V::Unk;
+                return V::Unk(Why::NONE);
             }
             if total == 1 {
                 let row = (0..t.rows.len()).find(|&r| {
@@ -814,14 +1008,15 @@ impl<'a> Frame<'a> {
                 });
                 return match row.and_then(|r| rows.get(r)) {
                     Some(row) => (row.outcome)(self),
-                    None => V::Unk,
+                    None => V::Unk(Why::NONE),
                 };
             }
         }
         for row in rows {
             let mut holds = T::Yes;
             for cond in &row.cells {
-                holds = holds.and(cond(self));
+                let c = cond(self);
+                holds = self.and(holds, c);
                 if holds == T::No {
                     break;
                 }
@@ -829,14 +1024,14 @@ impl<'a> Frame<'a> {
             match holds {
                 T::No => {}
                 T::Yes => return (row.outcome)(self),
-                T::Unk => {
+                T::Unk(_) => {
                     // Several rows may match: the reference weighs their outcomes.
                     self.bail = true;
-                    return V::Unk;
+                    return V::Unk(Why::NONE);
                 }
             }
         }
-        V::Unk
+        V::Unk(Why::NONE)
     }
 }
 
@@ -846,12 +1041,12 @@ struct CRow {
 }
 
 /// A field and the chain of fields above it down to their base: `c.education.attendance_pct`
-/// is `c` and [education, attendance_pct].
-fn field_path(e: &Expr) -> (&Expr, Vec<u32>) {
+/// is `c` and [education, attendance_pct], each field by its slot and name.
+fn field_path(e: &Expr) -> (&Expr, Vec<(u32, Arc<str>)>) {
     let mut path = Vec::new();
     let mut at = e;
-    while let Node::Field { base, index, .. } = &at.node {
-        path.push(*index);
+    while let Node::Field { base, index, name } = &at.node {
+        path.push((*index, name.clone()));
         at = base;
     }
     path.reverse();
@@ -865,12 +1060,36 @@ fn field_path(e: &Expr) -> (&Expr, Vec<u32>) {
 macro_rules! short_chain {
     ($base:expr, $path:expr, $make:ident, $then:path) => {{
         match (&$base.node, $path) {
-            (&Node::Local(slot), &[i]) => Some($make(move |f| $then(field(f.local(slot), i)))),
-            (&Node::Local(slot), &[i, j]) => {
-                Some($make(move |f| $then(field(field(f.local(slot), i), j))))
+            (&Node::Local(slot), [(i, a)]) => {
+                let (i, a) = (*i, a.clone());
+                Some($make(move |f| {
+                    let b = f.local(slot);
+                    $then(f.causes.field(b, i, &a))
+                }))
             }
-            (Node::Input, &[i]) => Some($make(move |f| $then(field(f.input, i)))),
-            (Node::Input, &[i, j]) => Some($make(move |f| $then(field(field(f.input, i), j)))),
+            (&Node::Local(slot), [(i, a), (j, b)]) => {
+                let (i, a, j, b) = (*i, a.clone(), *j, b.clone());
+                Some($make(move |f| {
+                    let v = f.local(slot);
+                    let v = f.causes.field(v, i, &a);
+                    $then(f.causes.field(v, j, &b))
+                }))
+            }
+            (Node::Input, [(i, a)]) => {
+                let (i, a) = (*i, a.clone());
+                Some($make(move |f| {
+                    let b = f.input;
+                    $then(f.causes.field(b, i, &a))
+                }))
+            }
+            (Node::Input, [(i, a), (j, b)]) => {
+                let (i, a, j, b) = (*i, a.clone(), *j, b.clone());
+                Some($make(move |f| {
+                    let v = f.input;
+                    let v = f.causes.field(v, i, &a);
+                    $then(f.causes.field(v, j, &b))
+                }))
+            }
             _ => None,
         }
     }};
@@ -903,15 +1122,25 @@ impl Cx<'_> {
     }
 
     /// Reads a chain of fields from `base`.
-    fn field_chain(&mut self, base: &Expr, path: Box<[u32]>) -> Result<Code, Unsupported> {
+    fn field_chain(
+        &mut self,
+        base: &Expr,
+        path: Box<[(u32, Arc<str>)]>,
+    ) -> Result<Code, Unsupported> {
         Ok(match base.node {
-            Node::Input => boxed(move |f| fields(f.input, &path)),
-            Node::Local(slot) => boxed(move |f| fields(f.local(slot), &path)),
+            Node::Input => boxed(move |f| {
+                let b = f.input;
+                f.causes.fields(b, &path)
+            }),
+            Node::Local(slot) => boxed(move |f| {
+                let b = f.local(slot);
+                f.causes.fields(b, &path)
+            }),
             _ => {
                 let base = self.compile(base)?;
                 boxed(move |f| {
                     let b = base(f);
-                    fields(b, &path)
+                    f.causes.fields(b, &path)
                 })
             }
         })
@@ -929,14 +1158,14 @@ impl Cx<'_> {
                 let (a, b) = (self.test(a)?, self.test(b)?);
                 tested(move |f| {
                     let x = a(f);
-                    x.and_then(|| b(f))
+                    f.and_then(x, |f| b(f))
                 })
             }
             Node::Or(a, b) => {
                 let (a, b) = (self.test(a)?, self.test(b)?);
                 tested(move |f| {
                     let x = a(f);
-                    x.or_then(|| b(f))
+                    f.or_then(x, |f| b(f))
                 })
             }
             Node::Compare(op, a, b) => {
@@ -945,7 +1174,7 @@ impl Cx<'_> {
                 tested(move |f| {
                     let x = a(f);
                     let y = b(f);
-                    compare(op, x, y)
+                    compare(&mut f.causes, op, x, y)
                 })
             }
             Node::Between(x, lo, hi) => {
@@ -954,7 +1183,9 @@ impl Cx<'_> {
                     let v = x(f);
                     let l = lo(f);
                     let h = hi(f);
-                    compare(Cmp::Ge, v, l).and(compare(Cmp::Le, v, h))
+                    let above = compare(&mut f.causes, Cmp::Ge, v, l);
+                    let below = compare(&mut f.causes, Cmp::Le, v, h);
+                    f.and(above, below)
                 })
             }
             Node::In {
@@ -1036,7 +1267,10 @@ impl Cx<'_> {
                 None => {
                     let k = self.consts.len();
                     self.consts.push(v.clone());
-                    boxed(move |f| f.c.consts.get(k).map_or(V::Unk, of))
+                    boxed(move |f| match f.c.consts.get(k) {
+                        Some(v) => f.causes.of(v),
+                        None => V::Unk(Why::NONE),
+                    })
                 }
             },
             Node::Input => boxed(|f| f.input),
@@ -1046,7 +1280,10 @@ impl Cx<'_> {
             }
             Node::Param(i) => {
                 let i = *i as usize;
-                boxed(move |f| f.params.get(i).map_or(V::Unk, of))
+                boxed(move |f| match f.params.get(i) {
+                    Some(v) => f.causes.of(v),
+                    None => V::Unk(Why::NONE),
+                })
             }
             Node::Let(i) => {
                 let i = *i;
@@ -1071,19 +1308,20 @@ impl Cx<'_> {
                     None => self.field_chain(base, path.into())?,
                 }
             }
-            Node::Project { base, index, .. } => {
-                let index = *index;
+            Node::Project { base, index, name } => {
+                let (index, name) = (*index, name.clone());
                 let base = self.compile(base)?;
                 boxed(move |f| match base(f) {
                     V::List(l) => {
                         let mark = f.building.len();
                         for i in 0..f.len(l) {
-                            let (item, maybe) = f.item(l, i);
-                            f.building.push((field(item, index), maybe));
+                            let (item, membership) = f.item(l, i);
+                            let v = f.causes.field(item, index, &name);
+                            f.building.push((v, membership));
                         }
                         f.finish(mark)
                     }
-                    _ => V::Unk,
+                    other => V::Unk(why(other)),
                 })
             }
             Node::Meta { base, meta } => {
@@ -1108,18 +1346,21 @@ impl Cx<'_> {
                         let v = a(f);
                         if matches!(v, V::Rec(_) | V::List(_)) {
                             f.bail = true;
-                            return V::Unk;
+                            return V::Unk(Why::NONE);
                         }
                         vals.push(f.value(v));
                     }
-                    let r = builtin.call(&vals);
-                    match scalar(&r) {
-                        Some(v) => v,
-                        None => {
-                            // A text or list made by a built-in: not held by this tier.
+                    match builtin.call(&vals) {
+                        // A text or list made by a built-in: not held by this tier.
+                        Value::Text(_) | Value::Record(_) | Value::List(_) => {
                             f.bail = true;
-                            V::Unk
+                            V::Unk(Why::NONE)
                         }
+                        Value::Unknown(m) => V::Unk(f.causes.of_missing(&m)),
+                        Value::Range { lo, hi, missing } => {
+                            V::Range(lo, hi, f.causes.of_missing(&missing))
+                        }
+                        r => scalar(&r).unwrap_or(V::Unk(Why::NONE)),
                     }
                 })
             }
@@ -1141,7 +1382,7 @@ impl Cx<'_> {
                     let mark = f.building.len();
                     for x in &items {
                         let v = x(f);
-                        f.building.push((v, false));
+                        f.building.push((v, T::Yes));
                     }
                     f.finish(mark)
                 })
@@ -1150,7 +1391,7 @@ impl Cx<'_> {
                 let x = self.compile(x)?;
                 boxed(move |f| match x(f) {
                     V::Num(d) => V::Num(-d),
-                    _ => V::Unk,
+                    other => V::Unk(why(other).settled()),
                 })
             }
             Node::Arith(op, a, b) => {
@@ -1167,9 +1408,9 @@ impl Cx<'_> {
                                 Arith::Mul => x.checked_mul(y),
                                 Arith::Div => x.checked_div(y),
                             };
-                            r.map_or(V::Unk, V::Num)
+                            r.map_or(V::Unk(Why::NONE), V::Num)
                         }
-                        _ => V::Unk,
+                        (x, y) => V::Unk(f.causes.union(why(x), why(y))),
                     }
                 })
             }
@@ -1190,9 +1431,9 @@ impl Cx<'_> {
                             } else {
                                 value::add_duration(d, n)
                             };
-                            r.map_or(V::Unk, V::Date)
+                            r.map_or(V::Unk(Why::NONE), V::Date)
                         }
-                        _ => V::Unk,
+                        (d, n) => V::Unk(f.causes.union(why(d), why(n))),
                     }
                 })
             }
@@ -1212,21 +1453,22 @@ impl Cx<'_> {
                     let d = date(f);
                     let n = duration(f);
                     let t = anchor(f);
-                    within(d, n, direction, t)
+                    within(&mut f.causes, d, n, direction, t)
                 })
             }
             Node::Filter { list, slot, cond } => {
                 let slot = *slot;
                 let (list, cond) = (self.compile(list)?, self.test(cond)?);
                 boxed(move |f| {
-                    let V::List(items) = list(f) else {
-                        return V::Unk;
+                    let items = match list(f) {
+                        V::List(items) => items,
+                        other => return V::Unk(why(other)),
                     };
                     let mark = f.building.len();
                     for i in 0..f.len(items) {
-                        let (item, maybe) = f.item(items, i);
+                        let (item, membership) = f.item(items, i);
                         f.set_local(slot, item);
-                        let member = membership(maybe).and_then(|| cond(f));
+                        let member = f.and_then(membership, |f| cond(f));
                         f.push(member, item);
                     }
                     f.finish(mark)
@@ -1260,10 +1502,17 @@ impl Cx<'_> {
                         match cond(f) {
                             V::Bool(true) => return value(f),
                             V::Bool(false) => continue,
-                            _ if levels => {
-                                return level_between(f, value, &arms[k + 1..], &otherwise)
+                            other if levels => {
+                                let missing = why(other).settled();
+                                return level_between(
+                                    f,
+                                    missing,
+                                    value,
+                                    &arms[k + 1..],
+                                    &otherwise,
+                                );
                             }
-                            _ => return V::Unk,
+                            other => return V::Unk(why(other).settled()),
                         }
                     }
                     otherwise(f)
@@ -1272,7 +1521,7 @@ impl Cx<'_> {
             Node::Otherwise(x, d) => {
                 let (x, d) = (self.compile(x)?, self.compile(d)?);
                 boxed(move |f| match x(f) {
-                    V::Unk | V::Range(..) => d(f),
+                    V::Unk(_) | V::Range(..) => d(f),
                     v => v,
                 })
             }
@@ -1297,7 +1546,7 @@ impl Cx<'_> {
                 boxed(move |f| f.table(&t, &inputs, &rows))
             }
             Node::Highest => boxed(|f| f.highest()),
-            Node::AsAt => boxed(|f| f.as_at.map_or(V::Unk, V::Date)),
+            Node::AsAt => boxed(|f| f.as_at.map_or(V::Unk(Why::NONE), V::Date)),
             Node::MetGroups => boxed(|f| {
                 let mark = f.building.len();
                 for g in 0..f.p.groups.len() as u32 {
@@ -1317,14 +1566,14 @@ impl Cx<'_> {
             Node::AllGroups => boxed(|f| {
                 let mark = f.building.len();
                 for g in 0..f.p.groups.len() as u32 {
-                    f.building.push((V::Group(g), false));
+                    f.building.push((V::Group(g), T::Yes));
                 }
                 f.finish(mark)
             }),
             Node::AllNeeds => boxed(|f| {
                 let mark = f.building.len();
                 for n in 0..f.p.needs.len() as u32 {
-                    f.building.push((V::Need(n), false));
+                    f.building.push((V::Need(n), T::Yes));
                 }
                 f.finish(mark)
             }),
@@ -1334,13 +1583,13 @@ impl Cx<'_> {
 
 // ---------------------------------------------------------------- Kleene logic, as in `value`
 
-/// A yes/no that may be unknown. Only yes and no are settled: any other value (an unknown, or
-/// a value that is not a yes/no) counts as unknown, as in the reference.
+/// A yes/no that may be unknown, and why. Only yes and no are settled: any other value (an
+/// unknown, or a value that is not a yes/no) counts as unknown, as in the reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum T {
     No,
     Yes,
-    Unk,
+    Unk(Why),
 }
 
 impl From<bool> for T {
@@ -1358,7 +1607,7 @@ impl T {
         match v {
             V::Bool(true) => T::Yes,
             V::Bool(false) => T::No,
-            _ => T::Unk,
+            v => T::Unk(why(v)),
         }
     }
 
@@ -1366,57 +1615,54 @@ impl T {
         match self {
             T::Yes => V::Bool(true),
             T::No => V::Bool(false),
-            T::Unk => V::Unk,
+            T::Unk(w) => V::Unk(w),
         }
-    }
-
-    #[inline]
-    fn and_then(self, b: impl FnOnce() -> T) -> T {
-        match self {
-            T::No => T::No,
-            T::Yes => b(),
-            T::Unk => match b() {
-                T::No => T::No,
-                _ => T::Unk,
-            },
-        }
-    }
-
-    #[inline]
-    fn or_then(self, b: impl FnOnce() -> T) -> T {
-        match self {
-            T::Yes => T::Yes,
-            T::No => b(),
-            T::Unk => match b() {
-                T::Yes => T::Yes,
-                _ => T::Unk,
-            },
-        }
-    }
-
-    fn and(self, b: T) -> T {
-        self.and_then(|| b)
-    }
-
-    fn or(self, b: T) -> T {
-        self.or_then(|| b)
     }
 
     fn not(self) -> T {
         match self {
             T::Yes => T::No,
             T::No => T::Yes,
-            T::Unk => T::Unk,
+            T::Unk(w) => T::Unk(w.settled()),
         }
     }
 }
 
-/// Whether an element is a member: yes, or unknown for a maybe-member.
-fn membership(maybe: bool) -> T {
-    if maybe {
-        T::Unk
-    } else {
-        T::Yes
+impl<'a> Frame<'a> {
+    /// `a and b`, `b` evaluated unless `a` is no (as `value::and`).
+    #[inline]
+    fn and_then(&mut self, a: T, b: impl FnOnce(&mut Self) -> T) -> T {
+        match a {
+            T::No => T::No,
+            T::Yes => b(self),
+            T::Unk(x) => match b(self) {
+                T::No => T::No,
+                T::Unk(y) => T::Unk(self.causes.union(x, y)),
+                T::Yes => T::Unk(x.settled()),
+            },
+        }
+    }
+
+    /// `a or b`, `b` evaluated unless `a` is yes (as `value::or`).
+    #[inline]
+    fn or_then(&mut self, a: T, b: impl FnOnce(&mut Self) -> T) -> T {
+        match a {
+            T::Yes => T::Yes,
+            T::No => b(self),
+            T::Unk(x) => match b(self) {
+                T::Yes => T::Yes,
+                T::Unk(y) => T::Unk(self.causes.union(x, y)),
+                T::No => T::Unk(x.settled()),
+            },
+        }
+    }
+
+    fn and(&mut self, a: T, b: T) -> T {
+        self.and_then(a, |_| b)
+    }
+
+    fn or(&mut self, a: T, b: T) -> T {
+        self.or_then(a, |_| b)
     }
 }
 
@@ -1445,22 +1691,6 @@ fn symbol_set(list: &Expr) -> Option<Box<[u32]>> {
         .collect()
 }
 
-/// Reads a chain of fields.
-fn fields<'a>(mut v: V<'a>, path: &[u32]) -> V<'a> {
-    for &i in path {
-        v = field(v, i);
-    }
-    v
-}
-
-/// Reads a field; an absent one is unknown.
-fn field(base: V<'_>, index: u32) -> V<'_> {
-    match base {
-        V::Rec(r) => r.fields.get(index as usize).map_or(V::Unk, of),
-        _ => V::Unk,
-    }
-}
-
 /// The order of two known values of one type (as `super::order`).
 fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
     match (a, b) {
@@ -1476,17 +1706,18 @@ fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
 }
 
 /// Compares in three-valued logic (as `super::compare`): an unsettled count by its bounds.
-fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> T {
+fn compare(c: &mut Causes, op: Cmp, a: V<'_>, b: V<'_>) -> T {
     match (a, b) {
         // The common cases first: two numbers (ages, percentages), two dates.
         (V::Num(x), V::Num(y)) => T::from(holds(op, value::cmp_decimal(&x, &y))),
         (V::Date(x), V::Date(y)) => T::from(holds(op, x.cmp(&y))),
-        (V::Unk, _) | (_, V::Unk) => T::Unk,
-        (V::Range(lo, hi), other) | (other, V::Range(lo, hi)) => {
+        (V::Unk(x), V::Unk(y)) => T::Unk(c.union(x, y)),
+        (V::Unk(x), _) | (_, V::Unk(x)) => T::Unk(x.settled()),
+        (V::Range(lo, hi, missing), other) | (other, V::Range(lo, hi, missing)) => {
             let n = match other {
                 V::Num(n) => n,
                 V::Sym(s) => Decimal::from(s),
-                _ => return T::Unk,
+                _ => return T::Unk(missing),
             };
             let flip = matches!(b, V::Range(..)) && !matches!(a, V::Range(..));
             let at = |k: u32| {
@@ -1503,25 +1734,28 @@ fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> T {
                 _ if first == last => Some(first),
                 _ => None,
             };
-            settled.map_or(T::Unk, T::from)
+            settled.map_or(T::Unk(missing), T::from)
         }
         _ => match order(&a, &b) {
             Some(o) => T::from(holds(op, o)),
-            None => T::Unk,
+            None => T::Unk(Why::NONE),
         },
     }
 }
 
 impl<'a> Frame<'a> {
     /// `v in list`: true if some certain member equals it, unknown if a member might.
-    fn member(&self, v: V<'a>, list: V<'a>) -> T {
-        let V::List(items) = list else {
-            return T::Unk;
+    fn member(&mut self, v: V<'a>, list: V<'a>) -> T {
+        let items = match list {
+            V::List(items) => items,
+            other => return T::Unk(self.causes.union(why(other), why(v))),
         };
         let mut acc = T::No;
         for i in 0..self.len(items) {
-            let (item, maybe) = self.item(items, i);
-            acc = acc.or(membership(maybe).and(compare(Cmp::Eq, v, item)));
+            let (item, membership) = self.item(items, i);
+            let equal = compare(&mut self.causes, Cmp::Eq, v, item);
+            let t = self.and(membership, equal);
+            acc = self.or(acc, t);
             if acc == T::Yes {
                 break;
             }
@@ -1531,32 +1765,39 @@ impl<'a> Frame<'a> {
 }
 
 /// `d within n before t`: t − n < d ≤ t. `after`: t ≤ d < t + n.
-fn within<'a>(d: V<'a>, n: V<'a>, direction: Direction, t: V<'a>) -> V<'a> {
+fn within<'a>(c: &mut Causes, d: V<'a>, n: V<'a>, direction: Direction, t: V<'a>) -> V<'a> {
     match (d, n, t) {
         (V::Date(d), V::Dur(n), V::Date(t)) => V::Bool(match direction {
             Direction::Before => value::sub_duration(t, n).is_some_and(|start| start < d && d <= t),
             Direction::After => value::add_duration(t, n).is_some_and(|end| t <= d && d < end),
         }),
-        _ => V::Unk,
+        (d, n, t) => {
+            let dn = c.union(why(d), why(n));
+            V::Unk(c.union(dn, why(t)))
+        }
     }
 }
 
 /// `min of` / `max of` over values some of which lie in a range (as `super::bounded_extreme`).
-fn bounded_extreme<'a>(agg: Agg, values: &[V<'a>]) -> V<'a> {
+fn bounded_extreme<'a>(c: &mut Causes, agg: Agg, values: &[V<'a>]) -> V<'a> {
     let mut bounds: Option<(u32, u32)> = None;
+    let mut missing = Why::NONE;
     let mut symbols = false;
     for v in values {
         let (lo, hi) = match *v {
-            V::Range(lo, hi) => (lo, hi),
+            V::Range(lo, hi, m) => {
+                missing = c.union(missing, m);
+                (lo, hi)
+            }
             V::Sym(s) => {
                 symbols = true;
                 (s, s)
             }
             V::Num(n) => match u32::try_from(n) {
                 Ok(k) if Decimal::from(k) == n => (k, k),
-                _ => return V::Unk,
+                _ => return V::Unk(missing.settled()),
             },
-            _ => return V::Unk,
+            other => return V::Unk(why(other).settled()),
         };
         bounds = Some(match (bounds, agg) {
             (None, _) => (lo, hi),
@@ -1567,15 +1808,16 @@ fn bounded_extreme<'a>(agg: Agg, values: &[V<'a>]) -> V<'a> {
     match bounds {
         Some((lo, hi)) if lo == hi && symbols => V::Sym(lo),
         Some((lo, hi)) if lo == hi => V::Num(Decimal::from(lo)),
-        Some((lo, hi)) => V::Range(lo, hi),
-        None => V::Unk,
+        Some((lo, hi)) => V::Range(lo, hi, missing.settled()),
+        None => V::Unk(Why::NONE),
     }
 }
 
-/// A `when` over levels whose condition is unknown: between the lowest and the highest of the
-/// branches it could still take (as `Eval::level_between`).
+/// A `when` over levels whose condition is unknown (for want of `missing`): between the lowest
+/// and the highest of the branches it could still take (as `Eval::level_between`).
 fn level_between<'a>(
     f: &mut Frame<'a>,
+    mut missing: Why,
     value: &Code,
     rest: &[(Code, Code)],
     otherwise: &Code,
@@ -1590,7 +1832,10 @@ fn level_between<'a>(
                 reaches_otherwise = false;
                 break;
             }
-            _ => candidates.push(v(f)),
+            other => {
+                missing = f.causes.union(missing, why(other).settled());
+                candidates.push(v(f));
+            }
         }
     }
     if reaches_otherwise {
@@ -1600,14 +1845,17 @@ fn level_between<'a>(
     for c in &candidates {
         let (lo, hi) = match *c {
             V::Sym(s) => (s, s),
-            V::Range(lo, hi) => (lo, hi),
-            _ => return V::Unk,
+            V::Range(lo, hi, m) => {
+                missing = f.causes.union(missing, m);
+                (lo, hi)
+            }
+            other => return V::Unk(f.causes.union(missing, why(other))),
         };
         bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
     }
     match bounds {
         Some((lo, hi)) if lo == hi => V::Sym(lo),
-        Some((lo, hi)) => V::Range(lo, hi),
-        None => V::Unk,
+        Some((lo, hi)) => V::Range(lo, hi, missing),
+        None => V::Unk(missing),
     }
 }

@@ -133,35 +133,6 @@ impl<'p, T: Tracer> Eval<'p, T> {
         }
     }
 
-    /// Starts from what the compiled tier settled: those are not evaluated again. Only without
-    /// tracing (a seeded value has no explanation steps).
-    pub(crate) fn seed(&mut self, known: compiled::Known) {
-        if T::ON {
-            return;
-        }
-        let steps = |(i, v): (u32, Value)| (i as usize, Some((v, Vec::new())));
-        for (i, v) in known.lets.into_iter().map(steps) {
-            if let Some(slot) = self.tables.lets.get_mut(i) {
-                *slot = v;
-            }
-        }
-        for (i, v) in known.needs.into_iter().map(steps) {
-            if let Some(slot) = self.tables.needs.get_mut(i) {
-                *slot = v;
-            }
-        }
-        for (i, v) in known.decisions.into_iter().map(steps) {
-            if let Some(slot) = self.tables.decisions.get_mut(i) {
-                *slot = v;
-            }
-        }
-        for (i, v) in known.groups {
-            if let Some(slot) = self.tables.groups.get_mut(i as usize) {
-                *slot = Some(v);
-            }
-        }
-    }
-
     /// Sets the as-at date that `as_at` in expressions reads.
     pub(crate) fn with_as_at(mut self, as_at: chrono::NaiveDate) -> Self {
         self.as_at = Some(as_at);
