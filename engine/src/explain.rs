@@ -171,11 +171,12 @@ pub(crate) fn show(program: &Program, v: &Value, ty: &Type) -> String {
         Value::Group(g) => program
             .groups
             .get(*g as usize)
-            .map_or_else(String::new, |g| g.id.to_string()),
+            // `String::from(&str)`, as in `symbol`.
+            .map_or_else(String::new, |g| String::from(&*g.id)),
         Value::Need(n) => program
             .needs
             .get(*n as usize)
-            .map_or_else(String::new, |n| n.id.to_string()),
+            .map_or_else(String::new, |n| String::from(&*n.id)),
         Value::Record(r) => element_name(program, &Value::Record(r.clone()), ty),
         Value::List(l) => {
             let elem = ty.element().cloned().unwrap_or(Type::Error);
@@ -272,7 +273,8 @@ pub(crate) fn symbol(program: &Program, ty: &Type, i: u32) -> Option<String> {
         Type::List(inner) => return symbol(program, inner, i),
         _ => None,
     }?;
-    def.values.get(i as usize).map(|v| v.to_string())
+    // `String::from(&str)`: an `Arc<str>`'s `to_string` goes through the formatting machinery.
+    def.values.get(i as usize).map(|v| String::from(&**v))
 }
 
 /// How a quantifier names the element it looked at: a record's `id` if it has one, else its path.

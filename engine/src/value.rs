@@ -205,7 +205,8 @@ pub(crate) fn rendered_paths<'a>(paths: impl IntoIterator<Item = &'a Path>) -> V
     let mut shown: Vec<&Shown> = paths.into_iter().map(|p| p.shown()).collect();
     shown.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     shown.dedup_by(|a, b| a.key == b.key);
-    shown.iter().map(|s| s.text.to_string()).collect()
+    // `String::from(&str)`: a `Box<str>`'s `to_string` goes through the formatting machinery.
+    shown.iter().map(|s| String::from(&*s.text)).collect()
 }
 
 impl fmt::Display for PathNode {
