@@ -10,6 +10,7 @@ use crate::value::{rendered_paths, Value};
 use chrono::NaiveDate;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -40,6 +41,8 @@ struct Inner {
     warnings: Vec<Diagnostic>,
     /// Every decision's `policy` stamp, shared rather than copied per record.
     stamp: Arc<PolicyStamp>,
+    /// The params' values when none is dated (the common case): the same for every record.
+    fixed_params: Option<Vec<Value>>,
     pub(crate) tests: Vec<TestCase>,
 }
 
@@ -543,10 +546,19 @@ impl Policy {
         }
         let hash = format!("sha256:{:x}", hasher.finalize());
         let compiled = Compiled::new(&program);
+        let fixed_params = program
+            .params
+            .iter()
+            .map(|p| match p.values.as_slice() {
+                [(None, v)] => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
         Ok(Policy {
             inner: Arc::new(Inner {
                 program,
                 compiled,
+                fixed_params,
                 stamp: Arc::new(PolicyStamp {
                     name: header.name.clone(),
                     version: header.version.clone(),
@@ -815,7 +827,7 @@ impl Policy {
                 });
             }
         }
-        let mut ev = Eval::new(program, input, params, tracer).with_as_at(as_at);
+        let mut ev = Eval::new(program, input, params.into_owned(), tracer).with_as_at(as_at);
         let mut outputs = Map::new();
         let mut missing = Vec::new();
         let mut reasons = Vec::new();
@@ -1066,7 +1078,10 @@ impl Policy {
     }
 
     /// The value of each param in force on `as_at`.
-    fn params_at(&self, as_at: NaiveDate) -> Result<Vec<Value>, RecordError> {
+    fn params_at(&self, as_at: NaiveDate) -> Result<Cow<'_, [Value]>, RecordError> {
+        if let Some(fixed) = &self.inner.fixed_params {
+            return Ok(Cow::Borrowed(fixed));
+        }
         self.inner
             .program
             .params
@@ -1094,7 +1109,8 @@ impl Policy {
                     )
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()
+            .map(Cow::Owned)
     }
 }
 
@@ -1148,7 +1164,7 @@ pub(crate) fn to_json(program: &Program, v: &Value, ty: &Type) -> Json {
         Value::Unknown(_) | Value::Range { .. } | Value::Record(_) => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
         Value::Num(d) => serde_json::from_str(&d.normalize().to_string()).unwrap_or(Json::Null),
-        Value::Text(t) => Json::String(t.to_string()),
+        Value::Text(t) => Json::String(String::from(&**t)),
         Value::Date(d) => Json::String(d.to_string()),
         Value::Duration(d) => Json::String(d.to_string()),
         Value::Symbol(_) | Value::Group(_) | Value::Need(_) => {
