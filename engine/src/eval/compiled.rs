@@ -278,6 +278,32 @@ pub(crate) struct Compiled {
     each: Vec<Option<(Code, Code)>>,
     /// Constants that borrow (texts, lists), read from here during evaluation.
     consts: Vec<Value>,
+    /// The outputs' map as it starts for a record, without and with internal decisions.
+    outputs: [Outputs; 2],
+}
+
+/// A record's outputs before evaluation: cloned per record and filled in place, which saves
+/// hashing every decision's name for every record.
+struct Outputs {
+    map: Map<String, Json>,
+    /// For each entry in the map's order, the decision whose value it holds.
+    decisions: Vec<usize>,
+}
+
+impl Outputs {
+    fn new(p: &Program, internal: bool) -> Outputs {
+        let map: Map<String, Json> = p
+            .decisions
+            .iter()
+            .filter(|d| internal || !d.internal)
+            .map(|d| (d.name.clone(), Json::Null))
+            .collect();
+        let decisions = map
+            .keys()
+            .filter_map(|k| p.decisions.iter().position(|d| d.name == *k))
+            .collect();
+        Outputs { map, decisions }
+    }
 }
 
 /// Why a policy is not compiled.
@@ -354,6 +380,7 @@ impl Compiled {
             decisions,
             each,
             consts,
+            outputs: [Outputs::new(p, false), Outputs::new(p, true)],
         })
     }
 
@@ -392,10 +419,11 @@ impl Compiled {
             bail: false,
             causes,
         };
-        let mut outputs = Map::new();
         let mut missing: Vec<Why> = Vec::new();
+        let mut values: smallvec::SmallVec<[Json; 8]> = smallvec::SmallVec::new();
         for (i, d) in p.decisions.iter().enumerate() {
             if d.internal && !internal {
+                values.push(Json::Null);
                 continue;
             }
             let json = match (&d.for_each, self.each.get(i)) {
@@ -410,7 +438,14 @@ impl Compiled {
                     f.json(v, &d.value.ty)
                 }
             };
-            outputs.insert(d.name.clone(), json);
+            values.push(json);
+        }
+        let template = &self.outputs[usize::from(internal)];
+        let mut outputs = template.map.clone();
+        for (slot, &i) in outputs.values_mut().zip(&template.decisions) {
+            if let Some(v) = values.get_mut(i) {
+                *slot = std::mem::take(v);
+            }
         }
         let tier = if f.bail {
             Tier1::Reference
