@@ -86,9 +86,14 @@ impl Causes {
         Causes { paths, lists }
     }
 
+    /// A list of the paths from `start` to the last.
     fn list(&mut self, start: usize, at: bool) -> Why {
+        self.range(start as u32, self.paths.len() as u32, at)
+    }
+
+    fn range(&mut self, start: u32, end: u32, at: bool) -> Why {
         let n = self.lists.len() as u32;
-        self.lists.push((start as u32, self.paths.len() as u32));
+        self.lists.push((start, end));
         Why(n << 1 | u32::from(at))
     }
 
@@ -121,6 +126,20 @@ impl Causes {
         }
         let (a_start, a_end) = self.lists.get(a.list()).copied().unwrap_or((0, 0));
         let (b_start, b_end) = self.lists.get(b.list()).copied().unwrap_or((0, 0));
+        // One list holds the other (`v in [..]` with `v` unknown merges its causes once a member).
+        if a_start <= b_start && b_end <= a_end {
+            return a.settled();
+        }
+        if b_start <= a_start && a_end <= b_end {
+            return b.settled();
+        }
+        // Side by side, as an operator's operands leave their causes: one list over both.
+        if a_end == b_start {
+            return self.range(a_start, b_end, false);
+        }
+        if b_end == a_start {
+            return self.range(b_start, a_end, false);
+        }
         // An accumulating union (over a quantifier's elements) extends its own list in place.
         let start = if a_end as usize == self.paths.len() {
             a_start as usize
@@ -1011,43 +1030,41 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// A decision table, for inputs that are all known (else the reference decides).
-    fn table(&mut self, t: &Table, inputs: &[Code], rows: &[CRow]) -> V<'a> {
+    /// A decision table (as `Eval::table`): the rows that could still match, in order, are
+    /// those whose conditions are not known false, up to the first known true; their outcomes
+    /// decide, with what the rows' conditions wanted when they differ. A table the checker cut
+    /// into pieces is read off its pieces ([`super::reach`]).
+    fn table(&mut self, t: &Table, levels: bool, inputs: &[Code], rows: &[CRow]) -> V<'a> {
         if let Some(space) = &t.space {
-            let mut point = smallvec::SmallVec::<[usize; 4]>::new();
-            let mut total = 1usize;
+            let mut choices = Vec::with_capacity(inputs.len());
+            let mut whys: smallvec::SmallVec<[Why; 4]> = smallvec::SmallVec::new();
             for (input, column) in inputs.iter().zip(space) {
                 let v = input(self);
-                if matches!(v, V::Unk(_) | V::Range(..) | V::Rec(_) | V::List(_)) {
+                if matches!(v, V::Rec(_) | V::List(_)) {
                     self.bail = true;
                     return V::Unk(Why::NONE);
                 }
-                let v = self.value(v);
-                let pieces = column.pieces_of(&v);
-                total = total.saturating_mul(pieces.len());
-                point.push(pieces.first().copied().unwrap_or(0));
+                let value = self.value(v);
+                choices.push(column.pieces_of(&value));
+                whys.push(why(v));
             }
-            if total > 1 {
-                self.bail = true;
-                return V::Unk(Why::NONE);
-            }
-            if total == 1 {
-                let row = (0..t.rows.len()).find(|&r| {
-                    space.iter().zip(&point).all(|(c, &p)| {
-                        c.masks
-                            .get(r)
-                            .and_then(|m| m.get(p))
-                            .copied()
-                            .unwrap_or(false)
-                    })
-                });
-                return match row.and_then(|r| rows.get(r)) {
-                    Some(row) => (row.outcome)(self),
-                    None => V::Unk(Why::NONE),
-                };
+            if let Some(reach) = super::reach(t, space, &choices) {
+                let mut missing = Why::NONE;
+                for (j, w) in whys.iter().enumerate() {
+                    if reach.matters.get(j).copied().unwrap_or(false) {
+                        missing = self.causes.union(missing, *w);
+                    }
+                }
+                if reach.unmatched {
+                    return V::Unk(missing);
+                }
+                return self.outcome_of(levels, &reach.rows, rows, missing);
             }
         }
-        for row in rows {
+        let mut possible: smallvec::SmallVec<[usize; 8]> = smallvec::SmallVec::new();
+        let mut missing = Why::NONE;
+        let mut matched = false;
+        for (r, row) in rows.iter().enumerate() {
             let mut holds = T::Yes;
             for cond in &row.cells {
                 let c = cond(self);
@@ -1058,15 +1075,74 @@ impl<'a> Frame<'a> {
             }
             match holds {
                 T::No => {}
-                T::Yes => return (row.outcome)(self),
-                T::Unk(_) => {
-                    // Several rows may match: the reference weighs their outcomes.
-                    self.bail = true;
-                    return V::Unk(Why::NONE);
+                T::Yes => {
+                    if t.unique {
+                        possible.clear();
+                        missing = Why::NONE;
+                    }
+                    possible.push(r);
+                    matched = true;
+                    break;
+                }
+                T::Unk(w) => {
+                    missing = self.causes.union(missing, w.settled());
+                    possible.push(r);
                 }
             }
         }
-        V::Unk(Why::NONE)
+        // No row may match: the table has no value, for want of what the rows' conditions wanted.
+        if !matched {
+            return V::Unk(missing);
+        }
+        self.outcome_of(levels, &possible, rows, missing)
+    }
+
+    /// A table's value when the rows `possible` may match (and some row does), as
+    /// `Eval::outcome_of`: their outcome when they agree, else unknown (over levels, between the
+    /// outcomes).
+    fn outcome_of(
+        &mut self,
+        levels: bool,
+        possible: &[usize],
+        rows: &[CRow],
+        missing: Why,
+    ) -> V<'a> {
+        if let [r] = possible {
+            return rows
+                .get(*r)
+                .map_or(V::Unk(Why::NONE), |row| (row.outcome)(self));
+        }
+        let mut outcomes: smallvec::SmallVec<[V<'a>; 8]> = smallvec::SmallVec::new();
+        for &r in possible {
+            if let Some(row) = rows.get(r) {
+                outcomes.push((row.outcome)(self));
+            }
+        }
+        if let Some((first, rest)) = outcomes.split_first() {
+            if !unsettled(first) && rest.iter().all(|v| same(v, first)) {
+                return *first;
+            }
+        }
+        if levels {
+            return levels_between(&mut self.causes, missing, &outcomes);
+        }
+        let mut missing = missing;
+        for v in &outcomes {
+            missing = self.causes.union(missing, why(*v));
+        }
+        V::Unk(missing)
+    }
+}
+
+/// Whether two settled values are the same (as `super::same`: a list never is).
+fn same(a: &V<'_>, b: &V<'_>) -> bool {
+    match (a, b) {
+        (V::Bool(x), V::Bool(y)) => x == y,
+        (V::Num(x), V::Num(y)) => x == y,
+        (V::Text(x), V::Text(y)) => x == y,
+        (V::Date(x), V::Date(y)) => x == y,
+        (V::Sym(x), V::Sym(y)) => x == y,
+        _ => false,
     }
 }
 
@@ -1578,7 +1654,8 @@ impl Cx<'_> {
                     })
                     .collect::<Result<_, Unsupported>>()?;
                 let t: Table = (**t).clone();
-                boxed(move |f| f.table(&t, &inputs, &rows))
+                let levels = matches!(e.ty, Type::Level(_));
+                boxed(move |f| f.table(&t, levels, &inputs, &rows))
             }
             Node::Highest => boxed(|f| f.highest()),
             Node::AsAt => boxed(|f| f.as_at.map_or(V::Unk(Why::NONE), V::Date)),
@@ -1876,15 +1953,21 @@ fn level_between<'a>(
     if reaches_otherwise {
         candidates.push(otherwise(f));
     }
+    levels_between(&mut f.causes, missing, &candidates)
+}
+
+/// A level that is one of `candidates`: between the lowest and the highest of them (as
+/// `super::levels_between`).
+fn levels_between<'a>(c: &mut Causes, mut missing: Why, candidates: &[V<'a>]) -> V<'a> {
     let mut bounds: Option<(u32, u32)> = None;
-    for c in &candidates {
-        let (lo, hi) = match *c {
+    for v in candidates {
+        let (lo, hi) = match *v {
             V::Sym(s) => (s, s),
             V::Range(lo, hi, m) => {
-                missing = f.causes.union(missing, m);
+                missing = c.union(missing, m);
                 (lo, hi)
             }
-            other => return V::Unk(f.causes.union(missing, why(other))),
+            other => return V::Unk(c.union(missing, why(other))),
         };
         bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
     }

@@ -340,61 +340,24 @@ impl<'p, T: Tracer> Eval<'p, T> {
             choices.push(column.pieces_of(&v));
             missings.push(v.missing());
         }
-        let total = choices
-            .iter()
-            .try_fold(1usize, |n, c| n.checked_mul(c.len()))?;
-        if total > 1024 || total == 0 {
-            return None;
-        }
-        let row_at = |point: &[usize]| {
-            (0..t.rows.len()).find(|&r| {
-                space.iter().zip(point).all(|(c, &p)| {
-                    c.masks
-                        .get(r)
-                        .and_then(|m| m.get(p))
-                        .copied()
-                        .unwrap_or(false)
-                })
-            })
-        };
-        let mut points: Vec<(Vec<usize>, Option<usize>)> = Vec::with_capacity(total);
-        for mut n in 0..total {
-            let mut point = vec![0; choices.len()];
-            for (j, c) in choices.iter().enumerate().rev() {
-                point[j] = c[n % c.len()];
-                n /= c.len();
-            }
-            let row = row_at(&point);
-            points.push((point, row));
-        }
-        let mut rows: Vec<usize> = points.iter().filter_map(|(_, r)| *r).collect();
-        rows.sort_unstable();
-        rows.dedup();
+        let reach = reach(t, space, &choices)?;
         // An input matters when changing it alone changes the row.
         let mut missing = Missing::None;
         for (j, m) in missings.iter().enumerate() {
             if choices[j].len() < 2 {
                 continue;
             }
-            let matters = points.iter().any(|(p, r)| {
-                choices[j].iter().any(|&alt| {
-                    let mut q = p.clone();
-                    q[j] = alt;
-                    row_at(&q) != *r
-                })
-            });
-            if matters {
+            if reach.matters.get(j).copied().unwrap_or(false) {
                 missing = missing.union(m);
             } else if let Some(steps) = traces.get_mut(j) {
                 // An unknown input that did not matter is not part of the explanation.
                 steps.clear();
             }
         }
-
-        if points.iter().any(|(_, r)| r.is_none()) {
+        if reach.unmatched {
             return Some(Value::Unknown(missing));
         }
-        let possible: Vec<&TableRow> = rows.iter().filter_map(|&r| t.rows.get(r)).collect();
+        let possible: Vec<&TableRow> = reach.rows.iter().filter_map(|&r| t.rows.get(r)).collect();
         let mark = self.tracer.mark();
         let value = self.outcome_of(e, t, &possible, missing);
         let outcome_steps = self.tracer.take(mark);
@@ -1352,6 +1315,73 @@ fn bounded_extreme(agg: Agg, values: &[Value]) -> Value {
         },
         None => Value::unknown(),
     }
+}
+
+/// What a table whose rows the checker cut into pieces may give, when input `j` may lie in any
+/// of the pieces `choices[j]` (one for a known input): the rows some combination reaches, in
+/// order; whether some combination reaches none; and, per input, whether changing it alone
+/// changes the row (only then is it missing). `None` when there are too many combinations, or
+/// none (then the rows are evaluated one by one). Both evaluators' tables.
+pub(crate) struct Reach {
+    pub rows: Vec<usize>,
+    pub unmatched: bool,
+    pub matters: Vec<bool>,
+}
+
+pub(crate) fn reach(
+    t: &Table,
+    space: &[crate::check::table::Column],
+    choices: &[Vec<usize>],
+) -> Option<Reach> {
+    let total = choices
+        .iter()
+        .try_fold(1usize, |n, c| n.checked_mul(c.len()))?;
+    if total > 1024 || total == 0 {
+        return None;
+    }
+    let row_at = |point: &[usize]| {
+        (0..t.rows.len()).find(|&r| {
+            space.iter().zip(point).all(|(c, &p)| {
+                c.masks
+                    .get(r)
+                    .and_then(|m| m.get(p))
+                    .copied()
+                    .unwrap_or(false)
+            })
+        })
+    };
+    let mut points: Vec<(Vec<usize>, Option<usize>)> = Vec::with_capacity(total);
+    for mut n in 0..total {
+        let mut point = vec![0; choices.len()];
+        for (j, c) in choices.iter().enumerate().rev() {
+            point[j] = c[n % c.len()];
+            n /= c.len();
+        }
+        let row = row_at(&point);
+        points.push((point, row));
+    }
+    let mut rows: Vec<usize> = points.iter().filter_map(|(_, r)| *r).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let matters = choices
+        .iter()
+        .enumerate()
+        .map(|(j, choice)| {
+            choice.len() >= 2
+                && points.iter().any(|(p, r)| {
+                    choice.iter().any(|&alt| {
+                        let mut q = p.clone();
+                        q[j] = alt;
+                        row_at(&q) != *r
+                    })
+                })
+        })
+        .collect();
+    Some(Reach {
+        unmatched: points.iter().any(|(_, r)| r.is_none()),
+        rows,
+        matters,
+    })
 }
 
 /// The 1-based number of `row` in its table, for explanations.
