@@ -209,14 +209,21 @@ impl Causes {
     fn field<'v>(&mut self, base: V<'v>, index: u32, name: &Arc<str>) -> V<'v> {
         match base {
             V::Rec(r) => match r.fields.get(index as usize) {
-                Some(Value::Unknown(Missing::None)) => {
-                    V::Unk(self.at(value::field_path(&r.path, name)))
-                }
+                Some(Value::Unknown(m)) => V::Unk(self.absent(r, name, m)),
                 Some(v) => self.of(v),
                 None => V::Unk(Why::NONE),
             },
             V::Unk(w) if w.at() => self.below(w, name),
             other => V::Unk(why(other)),
+        }
+    }
+
+    /// Why a record's field is unknown: absent, it is unknown at its own path.
+    #[cold]
+    fn absent(&mut self, r: &Record, name: &Arc<str>, m: &Missing) -> Why {
+        match m {
+            Missing::None => self.at(value::field_path(&r.path, name)),
+            m => self.of_missing(m),
         }
     }
 
