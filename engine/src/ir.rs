@@ -123,6 +123,16 @@ pub(crate) struct Param {
     pub values: Vec<(Option<chrono::NaiveDate>, Value)>,
 }
 
+impl Param {
+    /// Its value when it has one, undated: the same on every date.
+    pub(crate) fn fixed(&self) -> Option<&Value> {
+        match self.values.as_slice() {
+            [(None, v)] => Some(v),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Let {
     pub value: Expr,

@@ -9,14 +9,7 @@ use crate::value::Value;
 pub(crate) fn lower(program: &mut Program) {
     program.read = read_set(program);
     crate::script::read_whole_records(program);
-    let constants: Vec<Option<Value>> = program
-        .params
-        .iter()
-        .map(|p| match p.values.as_slice() {
-            [(None, v)] => Some(v.clone()),
-            _ => None,
-        })
-        .collect();
+    let constants: Vec<Option<Value>> = program.params.iter().map(|p| p.fixed().cloned()).collect();
     let tables = push_into_tables(program);
     let visit = |e: &mut Expr| {
         compare_rows(e, &tables);

@@ -546,14 +546,7 @@ impl Policy {
         }
         let hash = format!("sha256:{:x}", hasher.finalize());
         let compiled = Compiled::new(&program);
-        let fixed_params = program
-            .params
-            .iter()
-            .map(|p| match p.values.as_slice() {
-                [(None, v)] => Some(v.clone()),
-                _ => None,
-            })
-            .collect();
+        let fixed_params = program.params.iter().map(|p| p.fixed().cloned()).collect();
         Ok(Policy {
             inner: Arc::new(Inner {
                 program,
