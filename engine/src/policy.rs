@@ -651,7 +651,7 @@ impl Policy {
             return false;
         };
         let input = &decoded.input.value;
-        let settled = || {
+        let answered = || {
             let as_at = match options.as_at {
                 Some(d) => d,
                 None => match self.default_as_at(input) {
@@ -667,7 +667,7 @@ impl Policy {
                 Tier1::Done { .. }
             )
         };
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(settled)).unwrap_or(false)
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(answered)).unwrap_or(false)
     }
 
     /// Decodes a record for this policy once, to evaluate it with [`Policy::evaluate_decoded`]:
