@@ -43,6 +43,9 @@ struct Inner {
     stamp: Arc<PolicyStamp>,
     /// The params' values when none is dated (the common case): the same for every record.
     fixed_params: Option<Vec<Value>>,
+    /// The in-force window as an error names it (`2022-10-03 to 2025-03-31`), written once: a
+    /// batch of historical records meets it on every row outside the window.
+    in_force_window: String,
     pub(crate) tests: Vec<TestCase>,
 }
 
@@ -547,11 +550,17 @@ impl Policy {
         let hash = format!("sha256:{:x}", hasher.finalize());
         let compiled = Compiled::new(&program);
         let fixed_params = program.params.iter().map(|p| p.fixed().cloned()).collect();
+        let in_force_window = match header.in_force {
+            Some((from, Some(to))) => format!("{from} to {to}"),
+            Some((from, None)) => format!("from {from}"),
+            None => String::new(),
+        };
         Ok(Policy {
             inner: Arc::new(Inner {
                 program,
                 compiled,
                 fixed_params,
+                in_force_window,
                 stamp: Arc::new(PolicyStamp {
                     name: header.name.clone(),
                     version: header.version.clone(),
@@ -1034,13 +1043,11 @@ impl Policy {
     }
 
     /// The in-force window, described, when `as_at` lies outside it.
-    fn outside_in_force(&self, as_at: NaiveDate) -> Option<String> {
+    /// The in-force window, as the error for a date outside it says it, when `as_at` is outside.
+    fn outside_in_force(&self, as_at: NaiveDate) -> Option<&str> {
         let (from, to) = self.inner.header.in_force?;
         let inside = from <= as_at && to.is_none_or(|t| as_at <= t);
-        (!inside).then(|| match to {
-            Some(t) => format!("{from} to {t}"),
-            None => format!("from {from}"),
-        })
+        (!inside).then_some(self.inner.in_force_window.as_str())
     }
 
     fn default_as_at(&self, input: &Value) -> Result<NaiveDate, RecordError> {
