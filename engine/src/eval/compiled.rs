@@ -1112,7 +1112,7 @@ impl<'a> Frame<'a> {
         levels: bool,
         possible: &[usize],
         rows: &[CRow],
-        missing: Why,
+        mut missing: Why,
     ) -> V<'a> {
         if let [r] = possible {
             return rows
@@ -1133,7 +1133,6 @@ impl<'a> Frame<'a> {
         if levels {
             return levels_between(&mut self.causes, missing, &outcomes);
         }
-        let mut missing = missing;
         for v in &outcomes {
             missing = self.causes.union(missing, why(*v));
         }
@@ -1748,32 +1747,30 @@ impl T {
 }
 
 impl<'a> Frame<'a> {
-    /// `a and b`, `b` evaluated unless `a` is no (as `value::and`).
-    #[inline]
-    fn and_then(&mut self, a: T, b: impl FnOnce(&mut Self) -> T) -> T {
+    /// `a and b` (`settles` is no) or `a or b` (`settles` is yes), as `value::and` and
+    /// `value::or`: `b` is evaluated unless `a` settles it; unknown with both causes when both
+    /// are unknown, with `a`'s alone when `b` is the other yes/no.
+    #[inline(always)]
+    fn junction(&mut self, a: T, settles: T, b: impl FnOnce(&mut Self) -> T) -> T {
         match a {
-            T::No => T::No,
-            T::Yes => b(self),
             T::Unk(x) => match b(self) {
-                T::No => T::No,
                 T::Unk(y) => T::Unk(self.causes.union(x, y)),
-                T::Yes => T::Unk(x.settled()),
+                r if r == settles => r,
+                _ => T::Unk(x.settled()),
             },
+            a if a == settles => a,
+            _ => b(self),
         }
     }
 
-    /// `a or b`, `b` evaluated unless `a` is yes (as `value::or`).
+    #[inline]
+    fn and_then(&mut self, a: T, b: impl FnOnce(&mut Self) -> T) -> T {
+        self.junction(a, T::No, b)
+    }
+
     #[inline]
     fn or_then(&mut self, a: T, b: impl FnOnce(&mut Self) -> T) -> T {
-        match a {
-            T::Yes => T::Yes,
-            T::No => b(self),
-            T::Unk(x) => match b(self) {
-                T::Yes => T::Yes,
-                T::Unk(y) => T::Unk(self.causes.union(x, y)),
-                T::No => T::Unk(x.settled()),
-            },
-        }
+        self.junction(a, T::Yes, b)
     }
 
     fn and(&mut self, a: T, b: T) -> T {
