@@ -87,7 +87,7 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
         span: Span::default(),
         message: "expected an expression".into(),
     })?;
-    let end = pair.as_span().end();
+    let end = expr_end(&pair, source);
     if !source[end..].trim().is_empty() {
         return Err(SyntaxError {
             help: None,
@@ -96,6 +96,86 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
         });
     }
     Ok(expr(pair))
+}
+
+/// Where a lone expression ends, for "unexpected text after the expression": after the spaces
+/// and comments that follow it, unless its last operand closes an operator at every level of
+/// precedence (`a otherwise b where c or d and e.f`), as pest ended it when each level was a rule
+/// (a level's rule took the spaces after its operand when no operator of its level followed).
+fn expr_end(pair: &Pair<Rule>, source: &str) -> usize {
+    let end = span(pair).end;
+    if !spaces_after(pair.clone()) {
+        return end;
+    }
+    let rest = &source[end..];
+    let mut in_comment = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '\n' => in_comment = false,
+            _ if in_comment => {}
+            ' ' | '\t' | '\r' | '\u{FEFF}' => {}
+            '#' => in_comment = true,
+            _ => return end + i,
+        }
+    }
+    source.len()
+}
+
+/// Whether the rules of one level of precedence each would have ended `p` after the spaces that
+/// follow it (see [`expr_end`]).
+fn spaces_after(mut p: Pair<Rule>) -> bool {
+    loop {
+        let rule = p.as_rule();
+        let Some(last) = p.clone().into_inner().last() else {
+            return true;
+        };
+        match rule {
+            Rule::expr | Rule::when_expr => p = last,
+            Rule::logic | Rule::arith => {
+                // Whether each level has an operator after the last looser one.
+                let mut levels = [false; 5];
+                let mut tail = None;
+                for c in p.into_inner() {
+                    match c.as_rule() {
+                        Rule::not_op | Rule::neg_op => {}
+                        Rule::arith | Rule::postfix_expr => tail = None,
+                        Rule::cmp_tail => tail = Some(first(c)),
+                        _ => {
+                            let level = usize::from(Join::of(&c).level());
+                            levels[level] = true;
+                            levels[level + 1..].fill(false);
+                        }
+                    }
+                }
+                let (top, operand) = if rule == Rule::logic {
+                    (OTHERWISE, LOGIC_OPERAND)
+                } else {
+                    (ADD, ARITH_OPERAND)
+                };
+                if !levels[usize::from(top)..usize::from(operand)]
+                    .iter()
+                    .all(|l| *l)
+                {
+                    return true;
+                }
+                match tail {
+                    _ if rule == Rule::arith => {
+                        return last.into_inner().last().map(|f| f.as_rule())
+                            != Some(Rule::field_access)
+                    }
+                    None => return true,
+                    Some(t) if matches!(t.as_rule(), Rule::is_known | Rule::is_missing) => {
+                        return false
+                    }
+                    Some(t) => match t.into_inner().last() {
+                        Some(rhs) => p = rhs,
+                        None => return true,
+                    },
+                }
+            }
+            _ => return true,
+        }
+    }
 }
 
 /// How deeply brackets may nest: enough for any readable rule, few enough that parsing never
@@ -146,83 +226,278 @@ fn check_brackets(source: &str) -> Result<(), SyntaxError> {
 /// Refuses expressions deeper than [`MAX_DEPTH`], walking pest's pairs without recursion, so
 /// that no later stage (checker, printer, evaluator) recurses without bound: every nested form
 /// counts, so the stack a load needs is bounded whatever the text (see `engine`'s load).
+///
+/// The depth is counted as when each level of precedence was a rule of its own (the limit
+/// accepts and refuses the same texts as it did): a flattened chain is walked as those rules'
+/// pairs would have been, level by level, in the same order, so that the same form is reported.
 fn check_depth(pairs: pest::iterators::Pairs<Rule>) -> Result<(), SyntaxError> {
-    let mut stack: Vec<(Pair<Rule>, usize)> = pairs.map(|p| (p, 0)).collect();
-    while let Some((pair, depth)) = stack.pop() {
-        let rule = pair.as_rule();
-        let chain = matches!(
-            rule,
-            Rule::otherwise_expr
-                | Rule::where_expr
-                | Rule::or_expr
-                | Rule::and_expr
-                | Rule::not_expr
-                | Rule::add_expr
-                | Rule::mul_expr
-                | Rule::unary_expr
-                | Rule::postfix_expr
-        );
-        if rule == Rule::list_type {
-            let lists = pair
-                .clone()
-                .into_inner()
-                .filter(|c| c.as_rule() == Rule::kw_list);
-            if lists.count() > MAX_TYPE_DEPTH {
-                return Err(SyntaxError {
-                    help: None,
-                    span: span(&pair),
-                    message: format!(
-                        "this type nests lists too deeply (more than {MAX_TYPE_DEPTH} levels)"
-                    ),
-                });
+    let mut walk = DepthWalk::default();
+    walk.stack.extend(pairs.map(|p| Visit::Pair(p, 0)));
+    walk.run()
+}
+
+/// One step of [`check_depth`]'s walk.
+enum Visit<'i> {
+    /// A pair at a depth (the depth of the form around it).
+    Pair(Pair<'i, Rule>, usize),
+    /// A call: its name's start and its arguments.
+    Call(usize, Pair<'i, Rule>, usize),
+    /// Operands `from..to` of a flattened chain as the rule of precedence level `level` held
+    /// them (`level` past the operators' levels: one operand and its prefix operators).
+    Chain {
+        arith: bool,
+        level: u8,
+        from: usize,
+        to: usize,
+        depth: usize,
+    },
+}
+
+/// An operand of a flattened chain: the operator before it, its prefix operators (`not`s or
+/// minuses, `prefixes[prefix.0..prefix.1]`), its comparison or field access and the comparison's
+/// right side.
+struct Operand<'i> {
+    level: u8,
+    prefix: (usize, usize),
+    main: Pair<'i, Rule>,
+    tail: Option<Pair<'i, Rule>>,
+}
+
+#[derive(Default)]
+struct DepthWalk<'i> {
+    stack: Vec<Visit<'i>>,
+    operands: Vec<Operand<'i>>,
+    prefixes: Vec<Pair<'i, Rule>>,
+}
+
+/// The level of an operand in a `logic` chain (a `not` and a comparison were each a rule below
+/// `and`), and in an `arith` chain (unary minus, below `*`).
+const LOGIC_OPERAND: u8 = AND + 1;
+const ARITH_OPERAND: u8 = MUL + 1;
+
+impl<'i> DepthWalk<'i> {
+    fn run(&mut self) -> Result<(), SyntaxError> {
+        while let Some(visit) = self.stack.pop() {
+            match visit {
+                Visit::Pair(pair, depth) => self.pair(pair, depth)?,
+                Visit::Call(start, args, depth) => {
+                    let here = depth + 1;
+                    if here > MAX_DEPTH {
+                        return Err(too_deep(Span::new(start, span(&args).end)));
+                    }
+                    self.children(args, here);
+                }
+                Visit::Chain {
+                    arith,
+                    level,
+                    from,
+                    to,
+                    depth,
+                } => self.chain(arith, level, from, to, depth)?,
             }
         }
-        // The children go on the stack as they are counted (one pass over pest's pairs, which
-        // this walk visits all of); their depth is known once the operands are counted.
-        let first = stack.len();
-        let mut operands = 0usize;
-        for c in pair.clone().into_inner() {
-            let r = c.as_rule();
-            if is_keyword(r) || matches!(r, Rule::add_op | Rule::mul_op) {
-                continue;
+        Ok(())
+    }
+
+    fn pair(&mut self, pair: Pair<'i, Rule>, depth: usize) -> Result<(), SyntaxError> {
+        let rule = pair.as_rule();
+        match rule {
+            Rule::logic | Rule::filter_logic | Rule::arith => {
+                let arith = rule == Rule::arith;
+                let from = self.operands.len();
+                self.flatten(pair);
+                let to = self.operands.len();
+                let level = match rule {
+                    Rule::logic => OTHERWISE,
+                    Rule::filter_logic => OR,
+                    _ => ADD,
+                };
+                return self.chain(arith, level, from, to, depth);
             }
-            operands += 1;
-            // Words, literals and flat declarations hold nothing nested: not worth a visit.
-            if !matches!(
+            // A field access nests its operand one level.
+            Rule::postfix_expr => {
+                let fields = pair
+                    .clone()
+                    .into_inner()
+                    .filter(|c| c.as_rule() == Rule::field_access)
+                    .count();
+                let here = depth + fields;
+                if here > MAX_DEPTH {
+                    return Err(too_deep(span(&pair)));
+                }
+                let mut it = pair.into_inner().peekable();
+                while let Some(c) = it.next() {
+                    if c.as_rule() == Rule::ident {
+                        // A name holds nothing nested; a call holds its arguments.
+                        if let Some(args) = it.next_if(|a| a.as_rule() == Rule::call_args) {
+                            let start = c.as_span().start();
+                            self.stack.push(Visit::Call(start, args, here));
+                        }
+                    } else {
+                        self.push(c, here);
+                    }
+                }
+                return Ok(());
+            }
+            Rule::list_type => {
+                let lists = pair
+                    .clone()
+                    .into_inner()
+                    .filter(|c| c.as_rule() == Rule::kw_list);
+                if lists.count() > MAX_TYPE_DEPTH {
+                    return Err(SyntaxError {
+                        help: None,
+                        span: span(&pair),
+                        message: format!(
+                            "this type nests lists too deeply (more than {MAX_TYPE_DEPTH} levels)"
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+        // Every other form nests one level. Counting only `expr` let `any x in xs where any …`
+        // and `count of count of …` nest without bound.
+        let here = depth + 1;
+        if here > MAX_DEPTH {
+            return Err(too_deep(span(&pair)));
+        }
+        self.children(pair, here);
+        Ok(())
+    }
+
+    /// Puts the children of `pair` on the stack, at depth `here`.
+    fn children(&mut self, pair: Pair<'i, Rule>, here: usize) {
+        for c in pair.into_inner() {
+            self.push(c, here);
+        }
+    }
+
+    fn push(&mut self, c: Pair<'i, Rule>, here: usize) {
+        let r = c.as_rule();
+        // Keywords, words, literals and flat declarations hold nothing nested: not worth a visit.
+        if !is_keyword(r)
+            && !matches!(
                 r,
                 Rule::ident
                     | Rule::string
                     | Rule::number
                     | Rule::date
                     | Rule::money
-                    | Rule::name
                     | Rule::enum_decl
                     | Rule::scale_decl
                     | Rule::import
                     | Rule::use_types
                     | Rule::tests_for
                     | Rule::extern_limits
-            ) {
-                stack.push((c, 0));
-            }
-        }
-        // A chain of n operands folds into n - 1 nested operators, and a comparison without its
-        // tail is only its operand; every other form nests one level. Counting only `expr` let
-        // `any x in xs where any …` and `count of count of …` nest without bound.
-        let here = depth
-            + if chain || rule == Rule::cmp_expr {
-                operands.saturating_sub(1)
-            } else {
-                1
-            };
-        if here > MAX_DEPTH {
-            return Err(too_deep(span(&pair)));
-        }
-        for child in &mut stack[first..] {
-            child.1 = here;
+            )
+        {
+            self.stack.push(Visit::Pair(c, here));
         }
     }
-    Ok(())
+
+    /// Adds the operands of a `logic`, `filter_logic` or `arith` chain to `operands`.
+    fn flatten(&mut self, pair: Pair<'i, Rule>) {
+        let (mut level, mut start) = (0, self.prefixes.len());
+        for c in pair.into_inner() {
+            match c.as_rule() {
+                Rule::not_op | Rule::neg_op => self.prefixes.push(c),
+                Rule::arith | Rule::postfix_expr => {
+                    let end = self.prefixes.len();
+                    self.operands.push(Operand {
+                        level,
+                        prefix: (start, end),
+                        main: c,
+                        tail: None,
+                    });
+                    start = end;
+                }
+                Rule::cmp_tail => {
+                    if let Some(last) = self.operands.last_mut() {
+                        last.tail = Some(first(c));
+                    }
+                }
+                _ => level = Join::of(&c).level(),
+            }
+        }
+    }
+
+    /// Where operands `from..to` start and end, as the rule holding them would have spanned.
+    fn span_of(&self, from: usize, to: usize) -> Span {
+        let first = &self.operands[from];
+        let start = match first.prefix {
+            (a, b) if a < b => self.prefixes[a].as_span().start(),
+            _ => first.main.as_span().start(),
+        };
+        let last = &self.operands[to - 1];
+        Span::new(start, span(last.tail.as_ref().unwrap_or(&last.main)).end)
+    }
+
+    /// Visits operands `from..to` of a chain as the rule of precedence `level` that held them: a
+    /// chain of n operands folds into n - 1 nested operators; a `not` or a unary minus nests its
+    /// operand one level, and so does a comparison's right side.
+    fn chain(
+        &mut self,
+        arith: bool,
+        mut level: u8,
+        from: usize,
+        to: usize,
+        depth: usize,
+    ) -> Result<(), SyntaxError> {
+        let operand = if arith { ARITH_OPERAND } else { LOGIC_OPERAND };
+        // A level without an operator of its own nests nothing: straight to the next.
+        while level < operand {
+            let groups = 1 + self.operands[from + 1..to]
+                .iter()
+                .filter(|o| o.level == level)
+                .count();
+            if groups > 1 {
+                let here = depth + groups - 1;
+                if here > MAX_DEPTH {
+                    return Err(too_deep(self.span_of(from, to)));
+                }
+                let mut start = from;
+                for i in from + 1..=to {
+                    if i == to || self.operands[i].level == level {
+                        self.stack.push(Visit::Chain {
+                            arith,
+                            level: level + 1,
+                            from: start,
+                            to: i,
+                            depth: here,
+                        });
+                        start = i;
+                    }
+                }
+                return Ok(());
+            }
+            level += 1;
+        }
+        // One operand: its prefix operators, then its comparison or field access.
+        let (a, b) = self.operands[from].prefix;
+        let here = depth + (b - a);
+        if here > MAX_DEPTH {
+            return Err(too_deep(self.span_of(from, to)));
+        }
+        for i in a..b {
+            let op = self.prefixes[i].clone();
+            self.stack.push(Visit::Pair(op, here));
+        }
+        let main = self.operands[from].main.clone();
+        match self.operands[from].tail.clone() {
+            None => self.stack.push(Visit::Pair(main, here)),
+            Some(tail) => {
+                let here = here + 1;
+                if here > MAX_DEPTH {
+                    let start = main.as_span().start();
+                    return Err(too_deep(Span::new(start, span(&tail).end)));
+                }
+                self.stack.push(Visit::Pair(main, here));
+                self.stack.push(Visit::Pair(tail, here));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn too_deep(span: Span) -> SyntaxError {
@@ -321,11 +596,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    if RESERVED.contains(&word.as_str())
-        && positives
-            .iter()
-            .any(|r| matches!(r, Rule::ident | Rule::name))
-    {
+    if RESERVED.contains(&word.as_str()) && positives.iter().any(|r| matches!(r, Rule::ident)) {
         return SyntaxError {
             help: None,
             span: Span::new(span.start, span.start + word.len()),
@@ -350,7 +621,15 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
             help: Some("write `x between 5 and 10`, or `5 < x and x < 10`".into()),
         };
     }
-    let mut words: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+    let mut words: Vec<&str> = Vec::new();
+    for r in &positives {
+        match r {
+            // The right side of a comparison, refused by its first character: what its forms
+            // (`is …`, `= …`, `between …`) would say, had each been tried.
+            Rule::cmp_tail => words.extend(["`is`", "a comparison"]),
+            _ => words.extend(describe(*r)),
+        }
+    }
     words.sort_unstable();
     words.dedup();
     let message = match words.as_slice() {
@@ -411,7 +690,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::header_field | Rule::title | Rule::version | Rule::in_force | Rule::source | Rule::header_as_at => {
             "a header line (title, version, in_force, source, as_at)"
         }
-        Rule::ident | Rule::name => "a name",
+        Rule::ident => "a name",
         Rule::string => "a quoted text",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::type_expr | Rule::list_type => "a type",
@@ -423,29 +702,22 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::need_level => "`level`",
         Rule::expr
         | Rule::when_expr
-        | Rule::otherwise_expr
-        | Rule::where_expr
-        | Rule::or_expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::cmp_expr
-        | Rule::add_expr
-        | Rule::mul_expr
-        | Rule::unary_expr
+        | Rule::logic
+        | Rule::filter_logic
+        | Rule::arith
         | Rule::postfix_expr
         | Rule::list_expr
         | Rule::quantifier
         | Rule::aggregate
         | Rule::highest
         | Rule::met_list
-        | Rule::call
         | Rule::number
         | Rule::money
         | Rule::percent
         | Rule::duration
         | Rule::boolean => "an expression",
         Rule::cmp_op | Rule::compare => "a comparison",
-        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::arith_op => "an operator",
         Rule::field_access => "`.field`",
         Rule::time_unit => "a unit (days, weeks, months, years)",
         Rule::direction => "`before` or `after`",
@@ -1078,126 +1350,24 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
                 sp,
             )
         }
-        Rule::otherwise_expr => left_fold(p, |a, b, _| ExprKind::Otherwise(a, b)),
-        Rule::where_expr => left_fold(p, |a, b, _| ExprKind::Where(a, b)),
-        Rule::or_expr => left_fold(p, |a, b, _| ExprKind::Binary(BinOp::Or, a, b)),
-        Rule::and_expr => left_fold(p, |a, b, _| ExprKind::Binary(BinOp::And, a, b)),
-        Rule::add_expr | Rule::mul_expr => {
-            let mut it = inner(p);
-            let mut acc = expr(it.next().expect("grammar: operand"));
-            while let Some(op) = it.next() {
-                let rhs = expr(it.next().expect("grammar: operand"));
-                let op = match op.as_str() {
-                    "+" => BinOp::Add,
-                    "-" => BinOp::Sub,
-                    "*" => BinOp::Mul,
-                    _ => BinOp::Div,
-                };
-                let s = acc.span.to(rhs.span);
-                acc = mk(ExprKind::Binary(op, Box::new(acc), Box::new(rhs)), s);
-            }
-            acc
-        }
-        Rule::not_expr => {
-            let parts: Vec<_> = inner(p).collect();
-            let nots = parts.len() - 1;
-            let mut it = parts.into_iter().rev();
-            let mut e = expr(it.next().expect("grammar: not operand"));
-            for op in it.take(nots) {
-                let s = span(&op).to(e.span);
-                e = mk(ExprKind::Not(Box::new(e)), s);
-            }
-            e
-        }
-        Rule::unary_expr => {
-            let parts: Vec<_> = inner(p).collect();
-            let negs = parts.len() - 1;
-            let mut it = parts.into_iter().rev();
-            let mut e = expr(it.next().expect("grammar: operand"));
-            for op in it.take(negs) {
-                let s = span(&op).to(e.span);
-                e = mk(ExprKind::Neg(Box::new(e)), s);
-            }
-            e
-        }
-        Rule::cmp_expr => {
-            let mut it = inner(p);
-            let lhs = boxed(it.next().expect("grammar: comparison operand"));
-            let Some(tail) = it.next() else { return *lhs };
-            let kind = match tail.as_rule() {
-                Rule::compare => {
-                    let mut t = inner(tail);
-                    let op = match t.next().expect("grammar: cmp op").as_str() {
-                        "<=" => BinOp::Le,
-                        ">=" => BinOp::Ge,
-                        "!=" => BinOp::Ne,
-                        "<" => BinOp::Lt,
-                        ">" => BinOp::Gt,
-                        _ => BinOp::Eq,
-                    };
-                    ExprKind::Binary(op, lhs, boxed(t.next().expect("grammar: cmp rhs")))
-                }
-                Rule::between => {
-                    let mut t = inner(tail);
-                    let low = boxed(t.next().expect("grammar: between low"));
-                    ExprKind::Between(lhs, low, boxed(t.next().expect("grammar: between high")))
-                }
-                Rule::is_known => ExprKind::Known {
-                    value: lhs,
-                    known: true,
-                },
-                Rule::is_missing => ExprKind::Known {
-                    value: lhs,
-                    known: false,
-                },
-                Rule::is_value | Rule::in_list => {
-                    let is = tail.as_rule() == Rule::is_value;
-                    let mut negated = false;
-                    let mut rhs = None;
-                    for c in inner(tail) {
-                        if c.as_rule() == Rule::negation {
-                            negated = true;
-                        } else {
-                            rhs = Some(boxed(c));
-                        }
-                    }
-                    let rhs = rhs.expect("grammar: is/in operand");
-                    if is {
-                        ExprKind::Is {
-                            value: lhs,
-                            rhs,
-                            negated,
-                        }
-                    } else {
-                        ExprKind::In {
-                            value: lhs,
-                            list: rhs,
-                            negated,
-                        }
-                    }
-                }
-                _ => {
-                    let mut t = inner(tail);
-                    let duration = boxed(t.next().expect("grammar: within duration"));
-                    let direction = if t.next().expect("grammar: direction").as_str() == "before" {
-                        Direction::Before
-                    } else {
-                        Direction::After
-                    };
-                    let anchor = boxed(t.next().expect("grammar: within anchor"));
-                    ExprKind::Within {
-                        date: lhs,
-                        duration,
-                        direction,
-                        anchor,
-                    }
-                }
-            };
-            mk(kind, sp)
-        }
+        Rule::logic | Rule::filter_logic => logic(p),
+        Rule::arith => arith(p),
         Rule::postfix_expr => {
-            let mut it = inner(p);
-            let mut e = expr(it.next().expect("grammar: primary"));
+            let mut it = inner(p).peekable();
+            let head = it.next().expect("grammar: primary");
+            let mut e = if head.as_rule() != Rule::ident {
+                expr(head)
+            } else if let Some(args) = it.next_if(|a| a.as_rule() == Rule::call_args) {
+                let s = Span::new(head.as_span().start(), span(&args).end);
+                mk(
+                    ExprKind::Call(ident(head), inner(args).map(expr).collect()),
+                    s,
+                )
+            } else {
+                let name = ident(head);
+                let s = name.span;
+                mk(ExprKind::Name(name), s)
+            };
             for f in it {
                 let field = ident(first(f));
                 let s = e.span.to(field.span);
@@ -1280,25 +1450,218 @@ pub(crate) fn expr(p: Pair<Rule>) -> Expr {
             };
             mk(ExprKind::Met(kind), sp)
         }
-        Rule::call => {
-            let mut it = inner(p);
-            let name = ident(it.next().expect("grammar: callee"));
-            mk(ExprKind::Call(name, it.map(expr).collect()), sp)
-        }
-        Rule::name => mk(ExprKind::Name(ident(first(p))), sp),
         _ => mk(ExprKind::Lit(literal(p)), sp),
     }
 }
 
-fn left_fold(p: Pair<Rule>, f: impl Fn(Box<Expr>, Box<Expr>, Span) -> ExprKind) -> Expr {
-    let mut it = inner(p);
-    let mut acc = expr(it.next().expect("grammar: operand"));
-    for rhs in it {
-        let rhs = expr(rhs);
-        let s = acc.span.to(rhs.span);
-        acc = mk(f(Box::new(acc), Box::new(rhs), s), s);
+/// An operator of a flattened chain, with how tightly it binds: in `logic` otherwise, where, or,
+/// and (loosest first); in `arith` + -, then * /.
+#[derive(Clone, Copy)]
+enum Join {
+    Otherwise,
+    Where,
+    Bin(BinOp),
+}
+
+impl Join {
+    fn level(self) -> u8 {
+        match self {
+            Join::Otherwise => OTHERWISE,
+            Join::Where => WHERE,
+            Join::Bin(BinOp::Or) => OR,
+            Join::Bin(BinOp::And) => AND,
+            Join::Bin(BinOp::Add | BinOp::Sub) => ADD,
+            Join::Bin(_) => MUL,
+        }
     }
-    acc
+
+    fn of(op: &Pair<Rule>) -> Join {
+        match op.as_rule() {
+            Rule::kw_otherwise => Join::Otherwise,
+            Rule::kw_where => Join::Where,
+            Rule::kw_or => Join::Bin(BinOp::Or),
+            Rule::kw_and => Join::Bin(BinOp::And),
+            _ => Join::Bin(match op.as_str() {
+                "+" => BinOp::Add,
+                "-" => BinOp::Sub,
+                "*" => BinOp::Mul,
+                _ => BinOp::Div,
+            }),
+        }
+    }
+}
+
+// The levels of the chains' operators, loosest first (see `Join`); an operand is deeper than all.
+const OTHERWISE: u8 = 1;
+const WHERE: u8 = 2;
+const OR: u8 = 3;
+const AND: u8 = 4;
+const ADD: u8 = 1;
+const MUL: u8 = 2;
+
+/// Folds a flattened chain by precedence, each level to the left, as a rule a level did:
+/// `a or b and c or d` is `(a or (b and c)) or d`. Without recursion, so that a long chain takes
+/// no more stack than a short one.
+#[derive(Default)]
+struct Fold {
+    operands: Vec<Expr>,
+    operators: Vec<Join>,
+}
+
+impl Fold {
+    /// Applies the pending operators that bind at least as tightly as `level`.
+    fn reduce(&mut self, level: u8) {
+        while let Some(&join) = self.operators.last() {
+            if join.level() < level {
+                break;
+            }
+            self.operators.pop();
+            let b = self.operands.pop().expect("grammar: right operand");
+            let a = self.operands.pop().expect("grammar: left operand");
+            let s = a.span.to(b.span);
+            let (a, b) = (Box::new(a), Box::new(b));
+            let kind = match join {
+                Join::Otherwise => ExprKind::Otherwise(a, b),
+                Join::Where => ExprKind::Where(a, b),
+                Join::Bin(op) => ExprKind::Binary(op, a, b),
+            };
+            self.operands.push(mk(kind, s));
+        }
+    }
+
+    fn operator(&mut self, join: Join) {
+        self.reduce(join.level());
+        self.operators.push(join);
+    }
+
+    fn finish(mut self) -> Expr {
+        self.reduce(0);
+        self.operands.pop().expect("grammar: operand")
+    }
+}
+
+/// `logic` or `filter_logic`: comparisons, each with its `not`s, joined by otherwise, where, or
+/// and and.
+fn logic(p: Pair<Rule>) -> Expr {
+    let mut fold = Fold::default();
+    let mut nots: Vec<Pair<Rule>> = Vec::new();
+    let mut it = p.into_inner().peekable();
+    while let Some(c) = it.next() {
+        match c.as_rule() {
+            Rule::not_op => nots.push(c),
+            Rule::arith => {
+                let tail = it.next_if(|t| t.as_rule() == Rule::cmp_tail);
+                let mut e = comparison(c, tail);
+                while let Some(op) = nots.pop() {
+                    let s = span(&op).to(e.span);
+                    e = mk(ExprKind::Not(Box::new(e)), s);
+                }
+                fold.operands.push(e);
+            }
+            _ => fold.operator(Join::of(&c)),
+        }
+    }
+    fold.finish()
+}
+
+/// `arith`: field accesses and calls, each with its unary minuses, joined by + - * /.
+fn arith(p: Pair<Rule>) -> Expr {
+    let mut fold = Fold::default();
+    let mut negs: Vec<Pair<Rule>> = Vec::new();
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::neg_op => negs.push(c),
+            Rule::postfix_expr => {
+                let mut e = expr(c);
+                while let Some(op) = negs.pop() {
+                    let s = span(&op).to(e.span);
+                    e = mk(ExprKind::Neg(Box::new(e)), s);
+                }
+                fold.operands.push(e);
+            }
+            _ => fold.operator(Join::of(&c)),
+        }
+    }
+    fold.finish()
+}
+
+/// An operand of `logic` and its right side, if it has one.
+fn comparison(lhs_pair: Pair<Rule>, tail: Option<Pair<Rule>>) -> Expr {
+    let start = lhs_pair.as_span().start();
+    let lhs = Box::new(arith(lhs_pair));
+    let Some(tail) = tail else { return *lhs };
+    let tail = first(tail);
+    let sp = Span::new(start, span(&tail).end);
+    let kind = match tail.as_rule() {
+        Rule::compare => {
+            let mut t = inner(tail);
+            let op = match t.next().expect("grammar: cmp op").as_str() {
+                "<=" => BinOp::Le,
+                ">=" => BinOp::Ge,
+                "!=" => BinOp::Ne,
+                "<" => BinOp::Lt,
+                ">" => BinOp::Gt,
+                _ => BinOp::Eq,
+            };
+            ExprKind::Binary(op, lhs, boxed(t.next().expect("grammar: cmp rhs")))
+        }
+        Rule::between => {
+            let mut t = inner(tail);
+            let low = boxed(t.next().expect("grammar: between low"));
+            ExprKind::Between(lhs, low, boxed(t.next().expect("grammar: between high")))
+        }
+        Rule::is_known => ExprKind::Known {
+            value: lhs,
+            known: true,
+        },
+        Rule::is_missing => ExprKind::Known {
+            value: lhs,
+            known: false,
+        },
+        Rule::is_value | Rule::in_list => {
+            let is = tail.as_rule() == Rule::is_value;
+            let mut negated = false;
+            let mut rhs = None;
+            for c in inner(tail) {
+                if c.as_rule() == Rule::negation {
+                    negated = true;
+                } else {
+                    rhs = Some(boxed(c));
+                }
+            }
+            let rhs = rhs.expect("grammar: is/in operand");
+            if is {
+                ExprKind::Is {
+                    value: lhs,
+                    rhs,
+                    negated,
+                }
+            } else {
+                ExprKind::In {
+                    value: lhs,
+                    list: rhs,
+                    negated,
+                }
+            }
+        }
+        _ => {
+            let mut t = inner(tail);
+            let duration = boxed(t.next().expect("grammar: within duration"));
+            let direction = if t.next().expect("grammar: direction").as_str() == "before" {
+                Direction::Before
+            } else {
+                Direction::After
+            };
+            let anchor = boxed(t.next().expect("grammar: within anchor"));
+            ExprKind::Within {
+                date: lhs,
+                duration,
+                direction,
+                anchor,
+            }
+        }
+    };
+    mk(kind, sp)
 }
 
 /// Finds `# …` comments outside string literals.
