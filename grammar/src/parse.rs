@@ -608,7 +608,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
         .any(|op| at.starts_with(op))
         && positives
             .iter()
-            .any(|r| matches!(r, Rule::kw_and | Rule::kw_or))
+            .any(|r| matches!(r, Rule::kw_and | Rule::logic_op | Rule::filter_op))
     {
         let len = if at.starts_with("<=") || at.starts_with(">=") || at.starts_with("!=") {
             2
@@ -627,6 +627,9 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str) -> SyntaxError {
             // The right side of a comparison, refused by its first character: what its forms
             // (`is …`, `= …`, `between …`) would say, had each been tried.
             Rule::cmp_tail => words.extend(["`is`", "a comparison"]),
+            // The operators that join conditions, tried as one word.
+            Rule::logic_op => words.extend(["`and`", "`or`", "`otherwise`", "`where`"]),
+            Rule::filter_op => words.extend(["`and`", "`or`"]),
             _ => words.extend(describe(*r)),
         }
     }
@@ -748,14 +751,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_then => "`then`",
         Rule::kw_when => "`when`",
         Rule::kw_and => "`and`",
-        Rule::kw_or => "`or`",
         Rule::kw_in => "`in`",
         Rule::kw_of => "`of`",
         Rule::kw_is | Rule::kw_are => "`is`",
         Rule::kw_to => "`to`",
         Rule::kw_met => "`met`",
         Rule::kw_where => "`where`",
-        Rule::kw_otherwise => "`otherwise`",
         Rule::kw_assign => "`=`",
         Rule::kw_colon => "`:`",
         Rule::kw_open => "`{`",
@@ -1476,17 +1477,15 @@ impl Join {
     }
 
     fn of(op: &Pair<Rule>) -> Join {
-        match op.as_rule() {
-            Rule::kw_otherwise => Join::Otherwise,
-            Rule::kw_where => Join::Where,
-            Rule::kw_or => Join::Bin(BinOp::Or),
-            Rule::kw_and => Join::Bin(BinOp::And),
-            _ => Join::Bin(match op.as_str() {
-                "+" => BinOp::Add,
-                "-" => BinOp::Sub,
-                "*" => BinOp::Mul,
-                _ => BinOp::Div,
-            }),
+        match op.as_str() {
+            "otherwise" => Join::Otherwise,
+            "where" => Join::Where,
+            "or" => Join::Bin(BinOp::Or),
+            "and" => Join::Bin(BinOp::And),
+            "+" => Join::Bin(BinOp::Add),
+            "-" => Join::Bin(BinOp::Sub),
+            "*" => Join::Bin(BinOp::Mul),
+            _ => Join::Bin(BinOp::Div),
         }
     }
 }
