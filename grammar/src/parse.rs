@@ -1500,14 +1500,26 @@ const MUL: u8 = 2;
 
 /// Folds a flattened chain by precedence, each level to the left, as a rule a level did:
 /// `a or b and c or d` is `(a or (b and c)) or d`. Without recursion, so that a long chain takes
-/// no more stack than a short one.
+/// no more stack than a short one. The last operand waits outside the stack: most chains are
+/// one operand, and then the stack is never needed.
 #[derive(Default)]
 struct Fold {
     operands: Vec<Expr>,
     operators: Vec<Join>,
+    last: Option<Expr>,
 }
 
 impl Fold {
+    fn operand(&mut self, e: Expr) {
+        self.last = Some(e);
+    }
+
+    fn operator(&mut self, join: Join) {
+        self.operands.extend(self.last.take());
+        self.reduce(join.level());
+        self.operators.push(join);
+    }
+
     /// Applies the pending operators that bind at least as tightly as `level`.
     fn reduce(&mut self, level: u8) {
         while let Some(&join) = self.operators.last() {
@@ -1528,12 +1540,13 @@ impl Fold {
         }
     }
 
-    fn operator(&mut self, join: Join) {
-        self.reduce(join.level());
-        self.operators.push(join);
-    }
-
     fn finish(mut self) -> Expr {
+        if self.operators.is_empty() {
+            if let Some(e) = self.last {
+                return e;
+            }
+        }
+        self.operands.extend(self.last.take());
         self.reduce(0);
         self.operands.pop().expect("grammar: operand")
     }
@@ -1555,7 +1568,7 @@ fn logic(p: Pair<Rule>) -> Expr {
                     let s = span(&op).to(e.span);
                     e = mk(ExprKind::Not(Box::new(e)), s);
                 }
-                fold.operands.push(e);
+                fold.operand(e);
             }
             _ => fold.operator(Join::of(&c)),
         }
@@ -1576,7 +1589,7 @@ fn arith(p: Pair<Rule>) -> Expr {
                     let s = span(&op).to(e.span);
                     e = mk(ExprKind::Neg(Box::new(e)), s);
                 }
-                fold.operands.push(e);
+                fold.operand(e);
             }
             _ => fold.operator(Join::of(&c)),
         }
