@@ -253,9 +253,10 @@ enum Visit<'i> {
     },
 }
 
-/// An operand of a flattened chain: the operator before it, its prefix operators (`not`s or
-/// minuses, `prefixes[prefix.0..prefix.1]`), its comparison or field access and the comparison's
-/// right side.
+/// An operand of a flattened chain: the level of the operator before it (0 for the first), its
+/// prefix operators (`not`s or minuses, `prefixes[prefix.0..prefix.1]`), its pair (an `arith` in
+/// a `logic` chain, a `postfix_expr` in an `arith` one) and, in `logic`, its comparison's right
+/// side.
 struct Operand<'i> {
     level: u8,
     prefix: (usize, usize),
