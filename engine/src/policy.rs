@@ -46,6 +46,9 @@ struct Inner {
     /// The in-force window as an error names it (`2022-10-03 to 2025-03-31`), written once: a
     /// batch of historical records meets it on every row outside the window.
     in_force_window: String,
+    /// The names of the decisions a record outputs, without and with the internal ones: shared
+    /// by every decision rather than copied into a map per record.
+    output_names: [Arc<[String]>; 2],
     pub(crate) tests: Vec<TestCase>,
 }
 
@@ -230,7 +233,7 @@ impl std::error::Error for RecordError {}
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
     id: Option<String>,
-    outputs: Map<String, Json>,
+    outputs: Outputs,
     missing: Vec<String>,
     as_at: NaiveDate,
     outside_in_force: bool,
@@ -252,7 +255,7 @@ impl Decision {
     }
     /// Each decision by name, in the order the policy declares them; unknown is `null`.
     pub fn outputs(&self) -> &Map<String, Json> {
-        &self.outputs
+        self.outputs.map()
     }
     /// One decision's value.
     pub fn output(&self, name: &str) -> Option<&Json> {
@@ -302,6 +305,63 @@ impl serde::Serialize for Decision {
             o.serialize_entry("explanation", &e.to_json())?;
         }
         o.end()
+    }
+}
+
+/// A decision's outputs: the policy's decision names, shared, and this record's value of each.
+/// Most callers write the outputs out or read a few of them, so the map [`Decision::outputs`]
+/// lends is made only when it is first asked for.
+#[derive(Clone)]
+struct Outputs {
+    names: Arc<[String]>,
+    values: Vec<Json>,
+    map: std::sync::OnceLock<Map<String, Json>>,
+}
+
+impl Outputs {
+    fn new(names: Arc<[String]>, values: Vec<Json>) -> Outputs {
+        Outputs {
+            names,
+            values,
+            map: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (&String, &Json)> {
+        self.names.iter().zip(&self.values)
+    }
+
+    fn get(&self, name: &str) -> Option<&Json> {
+        self.entries().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    fn map(&self) -> &Map<String, Json> {
+        self.map.get_or_init(|| {
+            self.entries()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect()
+        })
+    }
+}
+
+/// As the map it stands for.
+impl PartialEq for Outputs {
+    fn eq(&self, other: &Outputs) -> bool {
+        self.entries().eq(other.entries())
+    }
+}
+
+/// As the map it stands for.
+impl fmt::Debug for Outputs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.entries()).finish()
+    }
+}
+
+/// As the map it stands for: the same JSON object, in the same order.
+impl serde::Serialize for Outputs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.entries())
     }
 }
 
@@ -555,12 +615,21 @@ impl Policy {
             Some((from, None)) => format!("from {from}"),
             None => String::new(),
         };
+        let output_names = [false, true].map(|internal| {
+            program
+                .decisions
+                .iter()
+                .filter(|d| internal || !d.internal)
+                .map(|d| d.name.clone())
+                .collect()
+        });
         Ok(Policy {
             inner: Arc::new(Inner {
                 program,
                 compiled,
                 fixed_params,
                 in_force_window,
+                output_names,
                 stamp: Arc::new(PolicyStamp {
                     name: header.name.clone(),
                     version: header.version.clone(),
@@ -815,12 +884,12 @@ impl Policy {
         if let (false, false, Some(compiled)) =
             (T::ON, options.reference_only, &self.inner.compiled)
         {
-            if let Tier1::Done { outputs, missing } =
+            if let Tier1::Done { values, missing } =
                 compiled.first_tier(program, &input, &params, as_at, options.internal)
             {
                 return Ok(Decision {
                     id: None,
-                    outputs,
+                    outputs: self.outputs(options, values),
                     missing,
                     as_at,
                     outside_in_force: outside_in_force.is_some(),
@@ -830,7 +899,7 @@ impl Policy {
             }
         }
         let mut ev = Eval::new(program, input, params.into_owned(), tracer).with_as_at(as_at);
-        let mut outputs = Map::new();
+        let mut values = Vec::new();
         let mut missing = Vec::new();
         let mut reasons = Vec::new();
         for (i, d) in program.decisions.iter().enumerate() {
@@ -841,7 +910,7 @@ impl Policy {
                 let (list, members) = ev.each(d, each);
                 let (json, reason) = self.per_member(d, each, &list, &members, &mut missing, T::ON);
                 reasons.extend(reason);
-                outputs.insert(d.name.clone(), json);
+                values.push(json);
                 continue;
             }
             let (v, steps) = ev.decision(i as u32);
@@ -860,7 +929,7 @@ impl Policy {
                     because: explain::reasons(program, &self.inner.files, &steps),
                 });
             }
-            outputs.insert(d.name.clone(), json);
+            values.push(json);
         }
         let explanation = T::ON.then(|| {
             let groups = program
@@ -914,13 +983,19 @@ impl Policy {
         }
         Ok(Decision {
             id: None,
-            outputs,
+            outputs: self.outputs(options, values),
             missing: rendered_paths(&missing),
             as_at,
             outside_in_force: outside_in_force.is_some(),
             policy: self.inner.stamp.clone(),
             explanation,
         })
+    }
+
+    /// A record's outputs: `values` holds one for each decision output, in order.
+    fn outputs(&self, options: &Options, values: Vec<Json>) -> Outputs {
+        let names = &self.inner.output_names[usize::from(options.internal)];
+        Outputs::new(names.clone(), values)
     }
 
     /// A per-member decision's output — an object keyed by each member's `id`, `null` for a
@@ -1351,5 +1426,50 @@ mod tests {
         let chain = Policy::load(source(&chain), &NoImports).map(|_| ());
         // Refused, but only once the checker has followed the chain as far as it goes.
         assert!(chain.is_err_and(|e| e.to_string().contains("chain of more than 64")));
+    }
+
+    /// A decision's outputs are kept as values beside the policy's names; what a caller sees of
+    /// them (the map, one output, the JSON, `Debug`, equality) is what the map would give.
+    #[test]
+    fn outputs_read_as_the_map() {
+        let text = "record R { n: number }\ninput r: R\n\
+                    internal decision big = r.n > 10\n\
+                    decision small = r.n < 5\n\
+                    decision n = r.n\n";
+        let source = SourceFile {
+            name: "outputs.policy".into(),
+            text: text.into(),
+        };
+        let policy = Policy::load(source, &NoImports).expect("loads");
+        let record = serde_json::json!({ "n": 3 });
+        // Both tiers: the first, and the reference.
+        for (internal, reference_only) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
+            let options = Options {
+                internal,
+                reference_only,
+                ..Options::default()
+            };
+            let d = policy.evaluate_with(&record, &options).expect("evaluates");
+            let mut map = Map::new();
+            if internal {
+                map.insert("big".into(), Json::Bool(false));
+            }
+            map.insert("small".into(), Json::Bool(true));
+            map.insert("n".into(), serde_json::json!(3));
+            assert_eq!(d.outputs(), &map);
+            assert_eq!(d.output("small"), Some(&Json::Bool(true)));
+            assert_eq!(d.output("big").is_some(), internal);
+            assert_eq!(d.output("nothing"), None);
+            assert_eq!(d.to_json()["outputs"], Json::Object(map.clone()));
+            assert_eq!(format!("{:?}", d.outputs), format!("{map:?}"));
+            let other = policy.evaluate_with(&serde_json::json!({ "n": 4 }), &options);
+            assert_ne!(Some(&d), other.as_ref().ok());
+            assert_eq!(
+                Some(&d),
+                policy.evaluate_with(&record, &options).as_ref().ok()
+            );
+        }
     }
 }

@@ -304,32 +304,6 @@ pub(crate) struct Compiled {
     each: Vec<Option<(Code, Code)>>,
     /// Constants that borrow (texts, lists), read from here during evaluation.
     consts: Vec<Value>,
-    /// The outputs' map as it starts for a record, without and with internal decisions.
-    outputs: [Outputs; 2],
-}
-
-/// A record's outputs before evaluation: cloned per record and filled in place, which saves
-/// hashing every decision's name for every record.
-struct Outputs {
-    map: Map<String, Json>,
-    /// For each entry in the map's order, the decision whose value it holds.
-    decisions: Vec<usize>,
-}
-
-impl Outputs {
-    fn new(p: &Program, internal: bool) -> Outputs {
-        let map: Map<String, Json> = p
-            .decisions
-            .iter()
-            .filter(|d| internal || !d.internal)
-            .map(|d| (d.name.clone(), Json::Null))
-            .collect();
-        let decisions = map
-            .keys()
-            .filter_map(|k| p.decisions.iter().position(|d| d.name == *k))
-            .collect();
-        Outputs { map, decisions }
-    }
 }
 
 /// Why a policy is not compiled.
@@ -406,7 +380,6 @@ impl Compiled {
             decisions,
             each,
             consts,
-            outputs: [Outputs::new(p, false), Outputs::new(p, true)],
         })
     }
 
@@ -446,10 +419,9 @@ impl Compiled {
             causes,
         };
         let mut missing: Vec<Why> = Vec::new();
-        let mut values: smallvec::SmallVec<[Json; 8]> = smallvec::SmallVec::new();
+        let mut values = Vec::with_capacity(p.decisions.len());
         for (i, d) in p.decisions.iter().enumerate() {
             if d.internal && !internal {
-                values.push(Json::Null);
                 continue;
             }
             let json = match (&d.for_each, self.each.get(i)) {
@@ -466,19 +438,12 @@ impl Compiled {
             };
             values.push(json);
         }
-        let template = &self.outputs[usize::from(internal)];
-        let mut outputs = template.map.clone();
-        for (slot, &i) in outputs.values_mut().zip(&template.decisions) {
-            if let Some(v) = values.get_mut(i) {
-                *slot = std::mem::take(v);
-            }
-        }
         let tier = if f.bail {
             Tier1::Reference
         } else {
             let paths = missing.iter().flat_map(|w| f.causes.paths(*w));
             Tier1::Done {
-                outputs,
+                values,
                 missing: rendered_paths(paths),
             }
         };
@@ -538,9 +503,10 @@ fn emptied<T, U>(mut v: Vec<T>) -> Vec<U> {
 
 /// What the first tier made of a record.
 pub(crate) enum Tier1 {
-    /// The record's outputs, and the paths that would settle what is undetermined.
+    /// The value of each decision output (in the policy's order), and the paths that would
+    /// settle what is undetermined.
     Done {
-        outputs: Map<String, Json>,
+        values: Vec<Json>,
         missing: Vec<String>,
     },
     /// A construct met a case left to the reference evaluator.
