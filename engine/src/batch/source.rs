@@ -114,7 +114,7 @@ impl<R: Read + Send> Source for JsonLines<R> {
         }
         while chunk.len() < CHUNK {
             self.buf.clear();
-            if self.reader.read_until(b'\n', &mut self.buf)? == 0 {
+            if read_line(&mut self.reader, &mut self.buf)? == 0 {
                 break;
             }
             self.line += 1;
@@ -135,6 +135,34 @@ impl<R: Read + Send> Source for JsonLines<R> {
             chunk.push(line(self.line, &self.buf));
         }
         Ok(())
+    }
+}
+
+/// `BufRead::read_until(b'\n', buf)`, with the line end found by `memchr`: the same bytes
+/// appended, the same count returned.
+fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (done, used) = match memchr::memchr(b'\n', available) {
+            Some(i) => {
+                buf.extend_from_slice(&available[..=i]);
+                (true, i + 1)
+            }
+            None => {
+                buf.extend_from_slice(available);
+                (available.is_empty(), available.len())
+            }
+        };
+        reader.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
     }
 }
 
@@ -284,6 +312,34 @@ mod tests {
                 _ => (i.line, None),
             })
             .collect()
+    }
+
+    /// The line reader gives what `read_until` gives, lines spanning the reader's buffer too.
+    #[test]
+    fn lines_are_read_as_read_until_reads_them() {
+        let inputs: [&[u8]; 6] = [
+            b"",
+            b"\n",
+            b"{\"a\": 1}\n{\"b\": 2}\r\n\n{\"c\": 3}",
+            b"one line without its end",
+            b"\n\n\nabc\n",
+            b"caf\xc3\xa9\n\xff\xfe\n",
+        ];
+        for input in inputs {
+            for capacity in [1, 2, 3, 7, 1 << 20] {
+                let mut ours = BufReader::with_capacity(capacity, input);
+                let mut std = BufReader::with_capacity(capacity, input);
+                loop {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    let n = read_line(&mut ours, &mut a).expect("reads");
+                    let m = std.read_until(b'\n', &mut b).expect("reads");
+                    assert_eq!((n, &a), (m, &b), "{input:?} in a buffer of {capacity}");
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     #[test]
