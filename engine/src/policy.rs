@@ -6,7 +6,7 @@ use crate::eval::compiled::{Compiled, Tier1};
 use crate::eval::{record, Eval, NoTrace, Trace, Tracer};
 use crate::explain::{self, DecisionReason, Explanation, GroupReason, NeedReason};
 use crate::ir::{Program, Type};
-use crate::value::{rendered_paths, Value};
+use crate::value::{rendered_paths, shown_paths, Path as RecordPath, Value};
 use chrono::NaiveDate;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
@@ -234,7 +234,7 @@ impl std::error::Error for RecordError {}
 pub struct Decision {
     id: Option<String>,
     outputs: Outputs,
-    missing: Vec<String>,
+    missing: MissingPaths,
     as_at: NaiveDate,
     outside_in_force: bool,
     policy: Arc<PolicyStamp>,
@@ -263,7 +263,7 @@ impl Decision {
     }
     /// The record paths whose unknown values left a decision undetermined, sorted.
     pub fn missing(&self) -> &[String] {
-        &self.missing
+        self.missing.rendered()
     }
     /// The date the policy was applied at.
     pub fn as_at(&self) -> NaiveDate {
@@ -362,6 +362,52 @@ impl fmt::Debug for Outputs {
 impl serde::Serialize for Outputs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.entries())
+    }
+}
+
+/// The record paths whose unknown values left a decision undetermined, as the evaluation found
+/// them (unsorted, some twice): sorted and rendered only when asked for, and written out
+/// without being rendered into strings first.
+#[derive(Clone)]
+struct MissingPaths {
+    found: Vec<RecordPath>,
+    rendered: std::sync::OnceLock<Vec<String>>,
+}
+
+impl MissingPaths {
+    fn new(found: Vec<RecordPath>) -> MissingPaths {
+        MissingPaths {
+            found,
+            rendered: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn rendered(&self) -> &[String] {
+        self.rendered.get_or_init(|| rendered_paths(&self.found))
+    }
+}
+
+/// As the sorted paths it stands for.
+impl PartialEq for MissingPaths {
+    fn eq(&self, other: &MissingPaths) -> bool {
+        self.rendered() == other.rendered()
+    }
+}
+
+/// As the sorted paths it stands for.
+impl fmt::Debug for MissingPaths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.rendered().fmt(f)
+    }
+}
+
+/// As the sorted paths it stands for: a JSON array of their texts.
+impl serde::Serialize for MissingPaths {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.rendered.get() {
+            Some(rendered) => rendered.serialize(s),
+            None => s.collect_seq(shown_paths(&self.found)),
+        }
     }
 }
 
@@ -890,7 +936,7 @@ impl Policy {
                 return Ok(Decision {
                     id: None,
                     outputs: self.outputs(options, values),
-                    missing,
+                    missing: MissingPaths::new(missing),
                     as_at,
                     outside_in_force: outside_in_force.is_some(),
                     policy: self.inner.stamp.clone(),
@@ -984,7 +1030,7 @@ impl Policy {
         Ok(Decision {
             id: None,
             outputs: self.outputs(options, values),
-            missing: rendered_paths(&missing),
+            missing: MissingPaths::new(missing),
             as_at,
             outside_in_force: outside_in_force.is_some(),
             policy: self.inner.stamp.clone(),
@@ -1428,10 +1474,11 @@ mod tests {
         assert!(chain.is_err_and(|e| e.to_string().contains("chain of more than 64")));
     }
 
-    /// A decision's outputs are kept as values beside the policy's names; what a caller sees of
-    /// them (the map, one output, the JSON, `Debug`, equality) is what the map would give.
+    /// A decision's outputs are kept as values beside the policy's names, and its missing paths
+    /// as found; what a caller sees of them (the map, one output, the sorted paths, the JSON,
+    /// `Debug`, equality) is what the map and the sorted paths would give.
     #[test]
-    fn outputs_read_as_the_map() {
+    fn outputs_and_missing_read_as_made() {
         let text = "record R { n: number }\ninput r: R\n\
                     internal decision big = r.n > 10\n\
                     decision small = r.n < 5\n\
@@ -1470,6 +1517,19 @@ mod tests {
                 Some(&d),
                 policy.evaluate_with(&record, &options).as_ref().ok()
             );
+
+            // Missing paths: written out before and after they are rendered, alike.
+            let unknown = policy.evaluate_with(&serde_json::json!({ "n": null }), &options);
+            let unknown = unknown.expect("evaluates");
+            let written = serde_json::to_string(&unknown).expect("serializes");
+            assert!(written.contains(r#""missing":["n"]"#), "{written}");
+            assert_eq!(unknown.missing(), ["n"]);
+            assert_eq!(
+                serde_json::to_string(&unknown).expect("serializes"),
+                written
+            );
+            assert_eq!(format!("{:?}", unknown.missing), r#"["n"]"#);
+            assert!(d.missing().is_empty());
         }
     }
 }

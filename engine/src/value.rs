@@ -200,13 +200,20 @@ fn push_digits(s: &mut String, n: usize) {
 
 /// Paths as a caller reads them: rendered, in natural order, each once.
 pub(crate) fn rendered_paths<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Vec<String> {
+    // `String::from(&str)`: a `Box<str>`'s `to_string` goes through the formatting machinery.
+    shown_paths(paths).map(String::from).collect()
+}
+
+/// The texts of `paths`, sorted, each once.
+pub(crate) fn shown_paths<'a>(
+    paths: impl IntoIterator<Item = &'a Path>,
+) -> impl ExactSizeIterator<Item = &'a str> {
     // Several decisions share causes, and distinct nodes can name one path (a field read twice
     // as unknown): sorted by their keys, each path is kept once.
     let mut shown: Vec<&Shown> = paths.into_iter().map(|p| p.shown()).collect();
     shown.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     shown.dedup_by(|a, b| a.key == b.key);
-    // `String::from(&str)`: a `Box<str>`'s `to_string` goes through the formatting machinery.
-    shown.iter().map(|s| String::from(&*s.text)).collect()
+    shown.into_iter().map(|s| &*s.text)
 }
 
 impl fmt::Display for PathNode {

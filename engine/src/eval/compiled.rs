@@ -13,7 +13,7 @@
 
 use super::holds;
 use crate::ir::*;
-use crate::value::{self, rendered_paths, Duration, List, Missing, Path, Record, Value};
+use crate::value::{self, Duration, List, Missing, Path, Record, Value};
 use chrono::NaiveDate;
 use earlyhelp_grammar::ast::{Agg, Direction, Quant};
 use rust_decimal::Decimal;
@@ -444,7 +444,7 @@ impl Compiled {
             let paths = missing.iter().flat_map(|w| f.causes.paths(*w));
             Tier1::Done {
                 values,
-                missing: rendered_paths(paths),
+                missing: paths.cloned().collect(),
             }
         };
         _ = BUFFERS.try_with(|b| b.set(Buffers::emptied(f)));
@@ -507,7 +507,7 @@ pub(crate) enum Tier1 {
     /// settle what is undetermined.
     Done {
         values: Vec<Json>,
-        missing: Vec<String>,
+        missing: Vec<Path>,
     },
     /// A construct met a case left to the reference evaluator.
     Reference,
