@@ -1124,19 +1124,24 @@ fn cell(p: Pair<Rule>) -> Cell {
         }
         Rule::cell_compare => {
             let mut t = inner(c);
-            let op = match t.next().expect("grammar: cmp op").as_str() {
-                "<=" => BinOp::Le,
-                ">=" => BinOp::Ge,
-                "!=" => BinOp::Ne,
-                "<" => BinOp::Lt,
-                ">" => BinOp::Gt,
-                _ => BinOp::Eq,
-            };
+            let op = cmp_op(t.next().expect("grammar: cmp op"));
             CellKind::Compare(op, expr(t.next().expect("grammar: cmp value")))
         }
         _ => CellKind::Value(expr(c)),
     };
     Cell { kind, span }
+}
+
+/// The operator of a `cmp_op`.
+fn cmp_op(p: Pair<Rule>) -> BinOp {
+    match p.as_str() {
+        "<=" => BinOp::Le,
+        ">=" => BinOp::Ge,
+        "!=" => BinOp::Ne,
+        "<" => BinOp::Lt,
+        ">" => BinOp::Gt,
+        _ => BinOp::Eq,
+    }
 }
 
 fn first(p: Pair<Rule>) -> Pair<Rule> {
@@ -1565,12 +1570,7 @@ fn logic(p: Pair<Rule>) -> Expr {
             Rule::not_op => nots.push(c),
             Rule::arith => {
                 let tail = it.next_if(|t| t.as_rule() == Rule::cmp_tail);
-                let mut e = comparison(c, tail);
-                while let Some(op) = nots.pop() {
-                    let s = span(&op).to(e.span);
-                    e = mk(ExprKind::Not(Box::new(e)), s);
-                }
-                fold.operand(e);
+                fold.operand(prefixed(comparison(c, tail), &mut nots, ExprKind::Not));
             }
             _ => fold.operator(Join::of(&c)),
         }
@@ -1586,17 +1586,22 @@ fn arith(p: Pair<Rule>) -> Expr {
         match c.as_rule() {
             Rule::neg_op => negs.push(c),
             Rule::postfix_expr => {
-                let mut e = expr(c);
-                while let Some(op) = negs.pop() {
-                    let s = span(&op).to(e.span);
-                    e = mk(ExprKind::Neg(Box::new(e)), s);
-                }
-                fold.operand(e);
+                fold.operand(prefixed(expr(c), &mut negs, ExprKind::Neg));
             }
             _ => fold.operator(Join::of(&c)),
         }
     }
     fold.finish()
+}
+
+/// `e` under the prefix operators (`not`s or unary minuses) read before it, the nearest
+/// innermost.
+fn prefixed(mut e: Expr, ops: &mut Vec<Pair<Rule>>, kind: fn(Box<Expr>) -> ExprKind) -> Expr {
+    while let Some(op) = ops.pop() {
+        let s = span(&op).to(e.span);
+        e = mk(kind(Box::new(e)), s);
+    }
+    e
 }
 
 /// An operand of `logic` and its right side, if it has one.
@@ -1609,14 +1614,7 @@ fn comparison(lhs_pair: Pair<Rule>, tail: Option<Pair<Rule>>) -> Expr {
     let kind = match tail.as_rule() {
         Rule::compare => {
             let mut t = inner(tail);
-            let op = match t.next().expect("grammar: cmp op").as_str() {
-                "<=" => BinOp::Le,
-                ">=" => BinOp::Ge,
-                "!=" => BinOp::Ne,
-                "<" => BinOp::Lt,
-                ">" => BinOp::Gt,
-                _ => BinOp::Eq,
-            };
+            let op = cmp_op(t.next().expect("grammar: cmp op"));
             ExprKind::Binary(op, lhs, boxed(t.next().expect("grammar: cmp rhs")))
         }
         Rule::between => {
