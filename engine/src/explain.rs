@@ -267,14 +267,23 @@ fn money(d: rust_decimal::Decimal) -> String {
 
 /// An enum value or level as its id (`child_in_need`).
 pub(crate) fn symbol(program: &Program, ty: &Type, i: u32) -> Option<String> {
+    // `String::from(&str)`: an `Arc<str>`'s `to_string` goes through the formatting machinery.
+    symbol_id(program, ty, i).map(|v| String::from(&**v))
+}
+
+/// An enum value or level's id, as the program holds it.
+pub(crate) fn symbol_id<'p>(
+    program: &'p Program,
+    ty: &Type,
+    i: u32,
+) -> Option<&'p std::sync::Arc<str>> {
     let def = match ty {
         Type::Enum(e) => program.enums.get(*e as usize),
         Type::Level(s) => program.scales.get(*s as usize),
-        Type::List(inner) => return symbol(program, inner, i),
+        Type::List(inner) => return symbol_id(program, inner, i),
         _ => None,
     }?;
-    // `String::from(&str)`: an `Arc<str>`'s `to_string` goes through the formatting machinery.
-    def.values.get(i as usize).map(|v| String::from(&**v))
+    def.values.get(i as usize)
 }
 
 /// How a quantifier names the element it looked at: a record's `id` if it has one, else its path.

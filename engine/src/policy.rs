@@ -314,12 +314,57 @@ impl serde::Serialize for Decision {
 #[derive(Clone)]
 struct Outputs {
     names: Arc<[String]>,
-    values: Vec<Json>,
+    values: Vec<Output>,
     map: std::sync::OnceLock<Map<String, Json>>,
 }
 
+/// One decision's output value. A list of the policy's own names (the groups or needs met, enum
+/// values, levels: the commonest list output) keeps them shared with the policy, made into JSON
+/// strings only when read; written out, they are written from the policy's names.
+#[derive(Clone)]
+pub(crate) enum Output {
+    Json(Json),
+    Names {
+        names: Vec<Arc<str>>,
+        json: std::sync::OnceLock<Json>,
+    },
+}
+
+impl Output {
+    pub(crate) fn names(names: Vec<Arc<str>>) -> Output {
+        Output::Names {
+            names,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn json(&self) -> &Json {
+        match self {
+            Output::Json(json) => json,
+            Output::Names { names, json } => json.get_or_init(|| {
+                Json::Array(
+                    names
+                        .iter()
+                        .map(|n| Json::String(String::from(&**n)))
+                        .collect(),
+                )
+            }),
+        }
+    }
+}
+
+/// As the JSON it stands for.
+impl serde::Serialize for Output {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Output::Json(json) => json.serialize(s),
+            Output::Names { names, .. } => s.collect_seq(names.iter().map(|n| &**n)),
+        }
+    }
+}
+
 impl Outputs {
-    fn new(names: Arc<[String]>, values: Vec<Json>) -> Outputs {
+    fn new(names: Arc<[String]>, values: Vec<Output>) -> Outputs {
         Outputs {
             names,
             values,
@@ -328,7 +373,7 @@ impl Outputs {
     }
 
     fn entries(&self) -> impl Iterator<Item = (&String, &Json)> {
-        self.names.iter().zip(&self.values)
+        self.names.iter().zip(self.values.iter().map(Output::json))
     }
 
     fn get(&self, name: &str) -> Option<&Json> {
@@ -361,7 +406,7 @@ impl fmt::Debug for Outputs {
 /// As the map it stands for: the same JSON object, in the same order.
 impl serde::Serialize for Outputs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.entries())
+        s.collect_map(self.names.iter().zip(&self.values))
     }
 }
 
@@ -956,7 +1001,7 @@ impl Policy {
                 let (list, members) = ev.each(d, each);
                 let (json, reason) = self.per_member(d, each, &list, &members, &mut missing, T::ON);
                 reasons.extend(reason);
-                values.push(json);
+                values.push(Output::Json(json));
                 continue;
             }
             let (v, steps) = ev.decision(i as u32);
@@ -975,7 +1020,7 @@ impl Policy {
                     because: explain::reasons(program, &self.inner.files, &steps),
                 });
             }
-            values.push(json);
+            values.push(Output::Json(json));
         }
         let explanation = T::ON.then(|| {
             let groups = program
@@ -1039,7 +1084,7 @@ impl Policy {
     }
 
     /// A record's outputs: `values` holds one for each decision output, in order.
-    fn outputs(&self, options: &Options, values: Vec<Json>) -> Outputs {
+    fn outputs(&self, options: &Options, values: Vec<Output>) -> Outputs {
         let names = &self.inner.output_names[usize::from(options.internal)];
         Outputs::new(names.clone(), values)
     }
@@ -1482,7 +1527,12 @@ mod tests {
         let text = "record R { n: number }\ninput r: R\n\
                     internal decision big = r.n > 10\n\
                     decision small = r.n < 5\n\
-                    decision n = r.n\n";
+                    decision n = r.n\n\
+                    group size \"Size\" {\n\
+                      need small_n \"small\" { when r.n < 5 }\n\
+                      need big_n \"big\" { when r.n > 10 }\n\
+                    }\n\
+                    decision met = needs met\n";
         let source = SourceFile {
             name: "outputs.policy".into(),
             text: text.into(),
@@ -1499,13 +1549,23 @@ mod tests {
                 ..Options::default()
             };
             let d = policy.evaluate_with(&record, &options).expect("evaluates");
+            // Written out before any output is read, then after.
+            let written = serde_json::to_string(&d).expect("serializes");
             let mut map = Map::new();
             if internal {
                 map.insert("big".into(), Json::Bool(false));
             }
             map.insert("small".into(), Json::Bool(true));
             map.insert("n".into(), serde_json::json!(3));
+            map.insert("met".into(), serde_json::json!(["small_n"]));
+            let object = serde_json::to_string(&map).expect("serializes");
+            assert!(
+                written.contains(&format!(r#""outputs":{object}"#)),
+                "{written}"
+            );
+            assert_eq!(d.output("met"), Some(&serde_json::json!(["small_n"])));
             assert_eq!(d.outputs(), &map);
+            assert_eq!(serde_json::to_string(&d).expect("serializes"), written);
             assert_eq!(d.output("small"), Some(&Json::Bool(true)));
             assert_eq!(d.output("big").is_some(), internal);
             assert_eq!(d.output("nothing"), None);

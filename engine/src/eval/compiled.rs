@@ -13,6 +13,7 @@
 
 use super::holds;
 use crate::ir::*;
+use crate::policy::Output;
 use crate::value::{self, Duration, List, Missing, Path, Record, Value};
 use chrono::NaiveDate;
 use earlyhelp_grammar::ast::{Agg, Direction, Quant};
@@ -424,19 +425,19 @@ impl Compiled {
             if d.internal && !internal {
                 continue;
             }
-            let json = match (&d.for_each, self.each.get(i)) {
+            let output = match (&d.for_each, self.each.get(i)) {
                 (Some(each), Some(Some((list, value)))) => {
-                    f.per_member(d, each, list, value, &mut missing)
+                    Output::Json(f.per_member(d, each, list, value, &mut missing))
                 }
                 _ => {
                     let v = f.decision(i as u32);
                     if unsettled(&v) {
                         missing.push(why(v));
                     }
-                    f.json(v, &d.value.ty)
+                    f.output(v, &d.value.ty)
                 }
             };
-            values.push(json);
+            values.push(output);
         }
         let tier = if f.bail {
             Tier1::Reference
@@ -506,7 +507,7 @@ pub(crate) enum Tier1 {
     /// The value of each decision output (in the policy's order), and the paths that would
     /// settle what is undetermined.
     Done {
-        values: Vec<Json>,
+        values: Vec<Output>,
         missing: Vec<Path>,
     },
     /// A construct met a case left to the reference evaluator.
@@ -693,6 +694,36 @@ impl<'a> Frame<'a> {
                 Value::List(Arc::new(List { items, maybe }))
             }
         }
+    }
+
+    /// A decision's value as its output: a list of the program's names (groups, needs, enum
+    /// values, levels) kept as those names, anything else as JSON.
+    fn output(&mut self, v: V<'a>, ty: &Type) -> Output {
+        if let V::List(l) = v {
+            if let Some(names) = self.names(l, ty.element()) {
+                return Output::names(names);
+            }
+        }
+        Output::Json(self.json(v, ty))
+    }
+
+    /// The names of a list's certain members, as `to_json` shows them, when each is a group, a
+    /// need or a symbol the program names.
+    fn names(&mut self, l: L<'a>, elem: Option<&Type>) -> Option<Vec<Arc<str>>> {
+        let p = self.p;
+        let mut names = Vec::with_capacity(self.len(l));
+        for i in 0..self.len(l) {
+            if let (x, T::Yes) = self.item(l, i) {
+                let name = match x {
+                    V::Group(g) => &p.groups.get(g as usize)?.id,
+                    V::Need(n) => &p.needs.get(n as usize)?.id,
+                    V::Sym(s) => crate::explain::symbol_id(p, elem?, s)?,
+                    _ => return None,
+                };
+                names.push(name.clone());
+            }
+        }
+        Some(names)
     }
 
     /// A value as an output, as `policy::to_json` writes it; a list without first being made
