@@ -1208,7 +1208,6 @@ impl Policy {
         (json, Some(reason))
     }
 
-    /// The in-force window, described, when `as_at` lies outside it.
     /// The in-force window, as the error for a date outside it says it, when `as_at` is outside.
     fn outside_in_force(&self, as_at: NaiveDate) -> Option<&str> {
         let (from, to) = self.inner.header.in_force?;
