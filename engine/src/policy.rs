@@ -66,8 +66,9 @@ pub struct Options {
     pub outside_in_force: bool,
     /// Output and explain the policy's `internal` decisions too.
     pub internal: bool,
-    /// Evaluate with the reference evaluator only (tracking missing paths on every record),
-    /// skipping the compiled first tier: for tests that compare the two.
+    /// Decode JSON text with serde and evaluate with the reference evaluator only (tracking
+    /// missing paths on every record), skipping the one-pass decoder and the compiled first
+    /// tier: for tests that compare the two paths.
     #[doc(hidden)]
     pub reference_only: bool,
 }
@@ -895,7 +896,11 @@ impl Policy {
                 .and_then(record_id)
         };
         self.guarded(options, id, |program, input| {
-            record::decode_text(program, text, input)
+            if options.reference_only {
+                record::decode_text_serde(program, text, input)
+            } else {
+                record::decode_text(program, text, input)
+            }
         })
     }
 

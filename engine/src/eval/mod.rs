@@ -6,6 +6,7 @@
 
 pub(crate) mod compiled;
 pub(crate) mod record;
+mod scan;
 
 use crate::ir::*;
 use crate::value::{self, and, field_path, not, or, List, Missing, Value};

@@ -26,17 +26,27 @@ pub(crate) struct Input {
     pub id: Option<String>,
 }
 
-/// Decodes JSON text.
+/// Decodes JSON text: in one pass over the bytes where the record is ordinary
+/// ([`super::scan`]), else with serde, which also gives every error.
 pub(crate) fn decode_text(
     program: &Program,
     text: &str,
     record: u32,
 ) -> Result<Input, RecordError> {
+    match super::scan::decode(program, text, record) {
+        Some(input) => Ok(input),
+        None => decode_text_serde(program, text, record),
+    }
+}
+
+/// Decodes JSON text with serde.
+pub(crate) fn decode_text_serde(
+    program: &Program,
+    text: &str,
+    record: u32,
+) -> Result<Input, RecordError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let cx = Context {
-        program,
-        error: RefCell::new(None),
-    };
+    let cx = Context::new(program);
     let result = RecordSeed {
         cx: &cx,
         record,
@@ -57,10 +67,7 @@ pub(crate) fn decode_json(
     json: &Json,
     record: u32,
 ) -> Result<Input, RecordError> {
-    let cx = Context {
-        program,
-        error: RefCell::new(None),
-    };
+    let cx = Context::new(program);
     let result = RecordSeed {
         cx: &cx,
         record,
@@ -100,12 +107,19 @@ fn json_error_kind(e: &serde_json::Error) -> &'static str {
 
 /// What every visitor shares: the program, and the record error that stopped decoding (serde's
 /// own error type cannot carry it, so it waits here).
-struct Context<'p> {
-    program: &'p Program,
+pub(super) struct Context<'p> {
+    pub program: &'p Program,
     error: RefCell<Option<RecordError>>,
 }
 
-impl Context<'_> {
+impl<'p> Context<'p> {
+    pub(super) fn new(program: &'p Program) -> Context<'p> {
+        Context {
+            program,
+            error: RefCell::new(None),
+        }
+    }
+
     fn fail<E: de::Error>(&self, path: Option<String>, message: String) -> E {
         *self.error.borrow_mut() = Some(RecordError::new(path, message));
         E::custom("record error")
@@ -271,7 +285,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
 }
 
 /// The slot of the field called `name`, searched from slot `from` on and then from the start.
-fn field_slot(def: &RecordDef, name: &str, from: usize) -> Option<usize> {
+pub(super) fn field_slot(def: &RecordDef, name: &str, from: usize) -> Option<usize> {
     let n = def.fields.len();
     (from.min(n)..n)
         .chain(0..from.min(n))
@@ -415,7 +429,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_, '_> {
             }
         }
         if items.is_empty() {
-            return Ok(Value::List(EMPTY_LIST.with(Arc::clone)));
+            return Ok(Value::List(empty_list()));
         }
         Ok(Value::List(Arc::new(List::certain(items))))
     }
@@ -446,24 +460,27 @@ impl FieldSeed<'_, '_, '_> {
     }
 }
 
-thread_local! {
-    /// One empty list per thread for every `[]` in the records it decodes: records hold many.
-    static EMPTY_LIST: Arc<List> = Arc::new(List::certain(Vec::new()));
+/// One empty list per thread for every `[]` in the records it decodes: records hold many.
+pub(super) fn empty_list() -> Arc<List> {
+    thread_local! {
+        static EMPTY_LIST: Arc<List> = Arc::new(List::certain(Vec::new()));
+    }
+    EMPTY_LIST.with(Arc::clone)
 }
 
 /// The longest list a record may hold.
-const MAX_LIST_ITEMS: usize = 100_000;
+pub(super) const MAX_LIST_ITEMS: usize = 100_000;
 
 /// With exact numbers on (serde_json's `arbitrary_precision`), a number arrives as a one-entry map
 /// under this key, its value the number's text.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+pub(super) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// A scalar as written, before it is checked against the declared type.
-enum Leaf<'de> {
+pub(super) enum Leaf<'de> {
     Null,
     Bool(bool),
     Text(Cow<'de, str>),
-    Number(String),
+    Number(Cow<'de, str>),
     /// A list or an object where a scalar was expected.
     Other(&'static str),
 }
@@ -485,14 +502,14 @@ impl<'de> Visitor<'de> for LeafVisitor {
         Ok(Leaf::Bool(b))
     }
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Leaf<'de>, E> {
-        Ok(Leaf::Number(n.to_string()))
+        Ok(Leaf::Number(Cow::Owned(n.to_string())))
     }
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<Leaf<'de>, E> {
-        Ok(Leaf::Number(n.to_string()))
+        Ok(Leaf::Number(Cow::Owned(n.to_string())))
     }
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Leaf<'de>, E> {
         // Shortest text that reads back as the same float: 89.99 stays 89.99.
-        Ok(Leaf::Number(n.to_string()))
+        Ok(Leaf::Number(Cow::Owned(n.to_string())))
     }
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Leaf<'de>, E> {
         Ok(Leaf::Text(Cow::Borrowed(s)))
@@ -509,7 +526,9 @@ impl<'de> Visitor<'de> for LeafVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Leaf<'de>, A::Error> {
         match map.next_key::<Key<'de>>()? {
-            Some(k) if k.as_str() == NUMBER_TOKEN => Ok(Leaf::Number(map.next_value()?)),
+            Some(k) if k.as_str() == NUMBER_TOKEN => {
+                Ok(Leaf::Number(Cow::Owned(map.next_value()?)))
+            }
             Some(_) => {
                 map.next_value::<IgnoredAny>()?;
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
@@ -531,7 +550,7 @@ fn leaf_type(leaf: &Leaf<'_>) -> &'static str {
 }
 
 /// Checks a scalar against its declared type.
-fn leaf_value<E: de::Error>(
+pub(super) fn leaf_value<E: de::Error>(
     cx: &Context<'_>,
     leaf: &Leaf<'_>,
     ty: &Type,
