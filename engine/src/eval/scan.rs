@@ -84,12 +84,17 @@ impl<'t> Scan<'t> {
         }
     }
 
-    /// Skips white space and `byte`, if it comes next.
+    /// Skips white space and `byte`, if it comes next. Records are mostly written without
+    /// white space, so the byte is looked for first.
     fn eat(&mut self, byte: u8) -> bool {
-        self.ws();
-        let found = self.peek() == Some(byte);
-        self.at += usize::from(found);
-        found
+        if self.peek() != Some(byte) {
+            self.ws();
+            if self.peek() != Some(byte) {
+                return false;
+            }
+        }
+        self.at += 1;
+        true
     }
 
     /// Reads `word` (`true`, `false`, `null`) if it comes next.
