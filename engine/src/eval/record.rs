@@ -549,46 +549,65 @@ fn leaf_type(leaf: &Leaf<'_>) -> &'static str {
     }
 }
 
+/// A scalar as its declared type, or `None` where it is not one: [`leaf_value`] then says why,
+/// and the one-pass decoder (`super::scan`) leaves the record to serde. Inlined where it is
+/// used, so that the value is written where it goes, not returned through the stack.
+#[inline(always)]
+pub(super) fn scalar(program: &Program, leaf: &Leaf<'_>, ty: &Type) -> Option<Value> {
+    Some(match (ty, leaf) {
+        (Type::Bool, Leaf::Bool(b)) => Value::Bool(*b),
+        (Type::Number | Type::Percent | Type::Money, Leaf::Number(n)) => {
+            Value::Num(parse_decimal(n)?)
+        }
+        (Type::Text, Leaf::Text(s)) => Value::Text(s.as_ref().into()),
+        (Type::Date, Leaf::Text(s)) => Value::Date(parse_date(s)?),
+        (Type::Enum(e), Leaf::Text(s)) => symbol(program.enums.get(*e as usize)?, s)?,
+        (Type::Level(e), Leaf::Text(s)) => symbol(program.scales.get(*e as usize)?, s)?,
+        _ => return None,
+    })
+}
+
+fn symbol(def: &crate::ir::EnumDef, s: &str) -> Option<Value> {
+    let i = def.values.iter().position(|v| **v == *s)?;
+    Some(Value::Symbol(i as u32))
+}
+
 /// Checks a scalar against its declared type.
-pub(super) fn leaf_value<E: de::Error>(
+fn leaf_value<E: de::Error>(
     cx: &Context<'_>,
     leaf: &Leaf<'_>,
     ty: &Type,
     path: &dyn Fn() -> Path,
     item: bool,
 ) -> Result<Value, E> {
+    match leaf {
+        Leaf::Null if item => return Ok(Value::Unknown(Missing::At(path()))),
+        Leaf::Null => return Ok(Value::Unknown(Missing::None)),
+        _ => {}
+    }
+    let program = cx.program;
+    if let Some(value) = scalar(program, leaf, ty) {
+        return Ok(value);
+    }
     let wrong = |expected: &str| {
         cx.fail(
             Some(path().to_string()),
             format!("expected {expected}, found {}", leaf_type(leaf)),
         )
     };
-    let program = cx.program;
-    Ok(match (ty, leaf) {
-        (_, Leaf::Null) if item => Value::Unknown(Missing::At(path())),
-        (_, Leaf::Null) => Value::Unknown(Missing::None),
-        (Type::Bool, Leaf::Bool(b)) => Value::Bool(*b),
-        (Type::Bool, _) => return Err(wrong("true or false")),
-        (Type::Number | Type::Percent | Type::Money, Leaf::Number(n)) => match parse_decimal(n) {
-            Some(d) => Value::Num(d),
-            None => {
-                let msg = "the number is too large or too precise (at most 28 significant digits)"
-                    .to_string();
-                return Err(cx.fail(Some(path().to_string()), msg));
-            }
-        },
-        (Type::Number | Type::Percent | Type::Money, _) => return Err(wrong("a number")),
-        (Type::Text, Leaf::Text(s)) => Value::Text(s.as_ref().into()),
-        (Type::Text, _) => return Err(wrong("a text")),
-        (Type::Date, Leaf::Text(s)) => match parse_date(s) {
-            Some(d) => Value::Date(d),
-            None => {
-                let msg =
-                    "not a date: expected \"YYYY-MM-DD\" with a real calendar day".to_string();
-                return Err(cx.fail(Some(path().to_string()), msg));
-            }
-        },
-        (Type::Date, _) => return Err(wrong("a date (\"YYYY-MM-DD\")")),
+    Err(match (ty, leaf) {
+        (Type::Bool, _) => wrong("true or false"),
+        (Type::Number | Type::Percent | Type::Money, Leaf::Number(_)) => {
+            let msg = "the number is too large or too precise (at most 28 significant digits)";
+            cx.fail(Some(path().to_string()), msg.to_string())
+        }
+        (Type::Number | Type::Percent | Type::Money, _) => wrong("a number"),
+        (Type::Text, _) => wrong("a text"),
+        (Type::Date, Leaf::Text(_)) => {
+            let msg = "not a date: expected \"YYYY-MM-DD\" with a real calendar day";
+            cx.fail(Some(path().to_string()), msg.to_string())
+        }
+        (Type::Date, _) => wrong("a date (\"YYYY-MM-DD\")"),
         (Type::Enum(e) | Type::Level(e), leaf) => {
             let def = if matches!(ty, Type::Enum(_)) {
                 program.enums.get(*e as usize)
@@ -598,21 +617,18 @@ pub(super) fn leaf_value<E: de::Error>(
             let Some(def) = def else {
                 return Ok(Value::unknown());
             };
-            let Leaf::Text(s) = leaf else {
-                return Err(wrong(&format!("one of {}", def.values.join(", "))));
-            };
-            match def.values.iter().position(|v| **v == **s) {
-                Some(i) => Value::Symbol(i as u32),
-                None => {
+            match leaf {
+                Leaf::Text(_) => {
                     let msg = format!(
                         "not a value of {} (expected one of {})",
                         def.name,
                         def.values.join(", ")
                     );
-                    return Err(cx.fail(Some(path().to_string()), msg));
+                    cx.fail(Some(path().to_string()), msg)
                 }
+                _ => wrong(&format!("one of {}", def.values.join(", "))),
             }
         }
-        _ => Value::unknown(),
+        _ => return Ok(Value::unknown()),
     })
 }
