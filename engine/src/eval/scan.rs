@@ -67,6 +67,34 @@ fn plain_len(text: &[u8]) -> Option<usize> {
     (tail.get(first) == Some(&b'"')).then_some(at + first)
 }
 
+/// Whether two byte strings are equal, compared a word at a time in line: field names are
+/// short, and a call to `memcmp` for every key cost more than the comparison itself.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+        s.get(at..at + N)?.try_into().ok()
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        // Eight bytes at a time, the last eight overlapping the ones before them.
+        let mut at = 0;
+        while at + 8 < n {
+            if word::<8>(a, at) != word::<8>(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word::<8>(a, n - 8) == word::<8>(b, n - 8)
+    } else if n >= 4 {
+        word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
 /// Writes `value` into a record's slot. The slot is almost always still unknown, and owns
 /// nothing to release; a duplicate key's earlier value is released as usual.
 #[inline(always)]
@@ -229,7 +257,9 @@ impl<'t> Scan<'t> {
         if !self.eat(b'}') {
             loop {
                 self.ws();
-                let (name, slot) = match self.expected_key(def, next_slot) {
+                // The next declared field, or one of the two after it when fields are absent.
+                let expected = (next_slot..next_slot + 3).find_map(|i| self.expected_key(def, i));
+                let (name, slot) = match expected {
                     Some(found) => found,
                     None => {
                         let name = self.string()?;
@@ -295,7 +325,7 @@ impl<'t> Scan<'t> {
         let bytes = self.text.as_bytes();
         // Field names are identifiers: no quote, escape or control character to look for.
         if bytes.get(self.at) != Some(&b'"')
-            || bytes.get(start..end)? != name.as_bytes()
+            || !same(bytes.get(start..end)?, name.as_bytes())
             || bytes.get(end) != Some(&b'"')
         {
             return None;
@@ -457,6 +487,22 @@ mod tests {
             }
             let unterminated = vec![b'a'; len];
             assert_eq!(plain_len(&unterminated), None);
+        }
+    }
+
+    #[test]
+    fn byte_strings_are_the_same_as_slices_are_equal() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same(&a, &a.clone()));
+            if n > 0 {
+                assert!(!same(&a, &a[..n - 1]));
+            }
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same(&a, &b), "{n} bytes, differing at {at}");
+            }
         }
     }
 
