@@ -898,7 +898,7 @@ fn from_dynamic(program: &Program, d: Dynamic, ty: &Type) -> Result<Value, Strin
             let Some(def) = program.records.get(*r as usize) else {
                 return wrong(&d);
             };
-            let mut fields = crate::value::Fields::with_capacity(def.fields.len());
+            let mut fields = Vec::with_capacity(def.fields.len());
             for f in &def.fields {
                 let v = match map.remove(f.name.as_ref()) {
                     Some(x) => from_dynamic(program, x, &f.ty)
@@ -918,7 +918,7 @@ fn from_dynamic(program: &Program, d: Dynamic, ty: &Type) -> Result<Value, Strin
             Ok(Value::Record(Arc::new(Record {
                 path: root_path(),
                 record: *r,
-                fields,
+                fields: fields.into(),
             })))
         }
         Type::Duration | Type::Group | Type::Need | Type::Error => wrong(&d),

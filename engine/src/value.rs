@@ -368,22 +368,15 @@ pub(crate) struct Record {
     pub fields: Fields,
 }
 
-/// A record's field slots, held inside the record itself when there are few (the reference
-/// family record's records have 2 to 12 fields): one allocation per record, not two.
-pub(crate) type Fields = smallvec::SmallVec<[Value; FIELDS_INLINE]>;
+/// A record's field slots, in an allocation of their own sized to the record. Held inline (up
+/// to twelve) they spared that allocation, but made a record some 330 bytes, copied on its way
+/// into its `Arc`: the copies cost more time than the allocation (5% of the command line's, with
+/// the same instructions; benches/README.md, *The seventh round*).
+pub(crate) type Fields = Box<[Value]>;
 
-const FIELDS_INLINE: usize = 12;
-
-/// `n` unknown field slots, as a record starts before its fields are read. Written as one array
-/// rather than element by element: records are made for every family.
+/// `n` unknown field slots, as a record starts before its fields are read.
 pub(crate) fn unknown_fields(n: usize) -> Fields {
-    const UNKNOWN: Value = Value::Unknown(Missing::None);
-    if n <= FIELDS_INLINE {
-        // The slots past `n` are never read and own nothing, so nothing is lost unreleased.
-        Fields::from_buf_and_len([UNKNOWN; FIELDS_INLINE], n)
-    } else {
-        Fields::from_elem(UNKNOWN, n)
-    }
+    std::iter::repeat_with(Value::unknown).take(n).collect()
 }
 
 #[derive(Clone, Debug)]
