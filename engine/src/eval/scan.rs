@@ -6,7 +6,8 @@
 //! wrong type, a required field absent, malformed JSON) makes it give up (`None`) and the record
 //! is read again by the serde decoder (`super::record`), which gives the exact value or error. So
 //! it needs no error messages of its own, and where it answers it must answer as that decoder
-//! does: `engine/tests/decode_agrees.rs` and the `decode` fuzz target compare the two.
+//! does: the tests below, `benches/tests/compiled_agrees.rs` and the `decode` and `compiled` fuzz
+//! targets compare the two (`Options::reference_only` selects serde's decoder).
 
 use super::record::{empty_list, field_slot, scalar, Context, Input, Leaf, MAX_LIST_ITEMS};
 use crate::ir::{Program, RecordDef, Type};
@@ -138,7 +139,7 @@ impl<'t> Scan<'t> {
     /// Reads `word` (`true`, `false`, `null`) if it comes next.
     fn word(&mut self, word: &str) -> Option<()> {
         let end = self.at + word.len();
-        (self.text.as_bytes().get(self.at..end)? == word.as_bytes()).then(|| self.at = end)
+        same(self.text.as_bytes().get(self.at..end)?, word.as_bytes()).then(|| self.at = end)
     }
 
     /// A string with no escapes and no control characters, at its opening quote.
