@@ -249,9 +249,9 @@ pub fn record_id(record: &serde_json::Value) -> Option<String> {
 }
 
 /// `f` over a chunk's inputs, in order: in parallel on `pool` (or the current one), or, for a
-/// serial batch, one after another on this thread. That is the thread that read them, so a
-/// chunk's memory is released where it was allocated: freed on another thread, it was not
-/// reused, and every chunk faulted in fresh pages (4% of a one-core run's time).
+/// serial batch, one after another on this thread, the one that read them. That spares a pool of
+/// one thread and the hand-over of every chunk to it, and each line is freed by the thread that
+/// allocated it (2–3% of a one-core run's time, benches/README.md).
 fn map<T: Send>(
     pool: Option<&rayon::ThreadPool>,
     serial: bool,
