@@ -186,9 +186,38 @@ impl<'t> Scan<'t> {
         self.text.get(start..i)
     }
 
-    fn enter(&mut self) -> Option<()> {
+    /// The items of an object or a list whose `open` bracket comes next: `item` reads each (an
+    /// object's key and value, a list's element); the commas, the `close` bracket and the depth
+    /// are checked here.
+    #[inline(always)]
+    fn items(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        if self.peek() != Some(open) {
+            return None;
+        }
         self.depth += 1;
-        (self.depth <= MAX_DEPTH).then_some(())
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.at += 1;
+        if !self.eat(close) {
+            loop {
+                self.ws();
+                item(self)?;
+                if self.eat(close) {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
     }
 
     /// Skips a value the policy does not read, checking that it is well formed.
@@ -196,39 +225,12 @@ impl<'t> Scan<'t> {
         self.ws();
         match self.peek()? {
             b'"' => self.string().map(drop),
-            b'{' => {
-                self.enter()?;
-                self.at += 1;
-                if !self.eat(b'}') {
-                    loop {
-                        self.ws();
-                        self.string()?;
-                        self.eat(b':').then_some(())?;
-                        self.skip()?;
-                        if self.eat(b'}') {
-                            break;
-                        }
-                        self.eat(b',').then_some(())?;
-                    }
-                }
-                self.depth -= 1;
-                Some(())
-            }
-            b'[' => {
-                self.enter()?;
-                self.at += 1;
-                if !self.eat(b']') {
-                    loop {
-                        self.skip()?;
-                        if self.eat(b']') {
-                            break;
-                        }
-                        self.eat(b',').then_some(())?;
-                    }
-                }
-                self.depth -= 1;
-                Some(())
-            }
+            b'{' => self.items(b'{', b'}', |s| {
+                s.string()?;
+                s.eat(b':').then_some(())?;
+                s.skip()
+            }),
+            b'[' => self.items(b'[', b']', Self::skip),
             b't' => self.word("true"),
             b'f' => self.word("false"),
             b'n' => self.word("null"),
@@ -247,59 +249,45 @@ impl<'t> Scan<'t> {
         let program = cx.program;
         let def = program.records.get(record as usize)?;
         let read = program.read.get(record as usize).filter(|r| !r.is_empty());
-        if self.peek() != Some(b'{') {
-            return None;
-        }
-        self.enter()?;
-        self.at += 1;
         let mut fields = unknown_fields(def.fields.len());
         let mut id = None;
         let mut next_slot = 0;
-        if !self.eat(b'}') {
-            loop {
-                self.ws();
-                // The next declared field, or one of the two after it when fields are absent.
-                let expected = (next_slot..next_slot + 3).find_map(|i| self.expected_key(def, i));
-                let (name, slot) = match expected {
-                    Some(found) => found,
-                    None => {
-                        let name = self.string()?;
-                        (name, field_slot(def, name, next_slot))
-                    }
-                };
-                if name == super::record::NUMBER_TOKEN || !self.eat(b':') {
-                    return None;
+        self.items(b'{', b'}', |s| {
+            // The next declared field, or one of the two after it when fields are absent.
+            let expected = (next_slot..next_slot + 3).find_map(|i| s.expected_key(def, i));
+            let (name, slot) = match expected {
+                Some(found) => found,
+                None => {
+                    let name = s.string()?;
+                    (name, field_slot(def, name, next_slot))
                 }
-                self.ws();
-                if let Some(i) = slot {
-                    next_slot = i + 1;
-                }
-                if top && name == "id" {
-                    // Kept for the output row; anything but a text is left to serde.
-                    id = Some(self.clone_string()?.to_string());
-                }
-                let wanted = slot
-                    .filter(|&i| read.is_none_or(|r| r.get(i).copied().unwrap_or(true)))
-                    .and_then(|i| Some((i, def.fields.get(i)?)));
-                match wanted {
-                    Some((i, f)) => {
-                        let at = || field_path(&path, &f.name);
-                        let value = self.value(cx, &f.ty, &at, false)?;
-                        if let Some(slot) = fields.get_mut(i) {
-                            put(slot, value);
-                        }
-                    }
-                    None => self.skip()?,
-                }
-                if self.eat(b'}') {
-                    break;
-                }
-                if !self.eat(b',') {
-                    return None;
-                }
+            };
+            if name == super::record::NUMBER_TOKEN || !s.eat(b':') {
+                return None;
             }
-        }
-        self.depth -= 1;
+            s.ws();
+            if let Some(i) = slot {
+                next_slot = i + 1;
+            }
+            if top && name == "id" {
+                // Kept for the output row; anything but a text is left to serde.
+                id = Some(s.clone_string()?.to_string());
+            }
+            let wanted = slot
+                .filter(|&i| read.is_none_or(|r| r.get(i).copied().unwrap_or(true)))
+                .and_then(|i| Some((i, def.fields.get(i)?)));
+            match wanted {
+                Some((i, f)) => {
+                    let at = || field_path(&path, &f.name);
+                    let value = s.value(cx, &f.ty, &at, false)?;
+                    if let Some(slot) = fields.get_mut(i) {
+                        put(slot, value);
+                    }
+                    Some(())
+                }
+                None => s.skip(),
+            }
+        })?;
         // A required field absent is an error: serde's decoder says which.
         if def
             .fields
@@ -383,35 +371,22 @@ impl<'t> Scan<'t> {
 
     /// A list whose elements are of type `item`.
     fn list(&mut self, cx: &Context<'_>, item: &Type, path: &dyn Fn() -> Path) -> Option<Value> {
-        if self.peek() != Some(b'[') {
-            return None;
-        }
-        self.enter()?;
-        self.at += 1;
-        if self.eat(b']') {
-            self.depth -= 1;
-            return Some(Value::List(empty_list()));
-        }
         // Made only if an element needs it, as in the serde decoder.
         let list_path = OnceCell::new();
         let list_path = || list_path.get_or_init(path);
         let mut items = Vec::new();
-        loop {
-            if items.len() >= MAX_LIST_ITEMS {
-                return None;
-            }
+        self.items(b'[', b']', |s| {
             let i = items.len();
-            let at = || index_path(list_path(), i);
-            self.ws();
-            items.push(self.value(cx, item, &at, true)?);
-            if self.eat(b']') {
-                break;
-            }
-            if !self.eat(b',') {
+            if i >= MAX_LIST_ITEMS {
                 return None;
             }
+            let at = || index_path(list_path(), i);
+            items.push(s.value(cx, item, &at, true)?);
+            Some(())
+        })?;
+        if items.is_empty() {
+            return Some(Value::List(empty_list()));
         }
-        self.depth -= 1;
         Some(Value::List(Arc::new(List::certain(items))))
     }
 }
