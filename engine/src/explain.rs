@@ -277,13 +277,10 @@ pub(crate) fn symbol_id<'p>(
     ty: &Type,
     i: u32,
 ) -> Option<&'p std::sync::Arc<str>> {
-    let def = match ty {
-        Type::Enum(e) => program.enums.get(*e as usize),
-        Type::Level(s) => program.scales.get(*s as usize),
-        Type::List(inner) => return symbol_id(program, inner, i),
-        _ => None,
-    }?;
-    def.values.get(i as usize)
+    match ty {
+        Type::List(inner) => symbol_id(program, inner, i),
+        ty => program.values_of(ty)?.values.get(i as usize),
+    }
 }
 
 /// How a quantifier names the element it looked at: a record's `id` if it has one, else its path.

@@ -102,6 +102,17 @@ pub(crate) struct EnumDef {
     pub labels: Vec<Option<String>>,
 }
 
+impl EnumDef {
+    /// The position of the value called `name`, as a [`Value::Symbol`](crate::value::Value)
+    /// holds it.
+    pub(crate) fn symbol(&self, name: &str) -> Option<u32> {
+        self.values
+            .iter()
+            .position(|v| **v == *name)
+            .map(|i| i as u32)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct RecordDef {
     pub name: String,
@@ -397,6 +408,15 @@ pub(crate) enum Found<'p> {
 }
 
 impl Program {
+    /// The values of an enum or scale type; `None` for any other type.
+    pub(crate) fn values_of(&self, ty: &Type) -> Option<&EnumDef> {
+        match ty {
+            Type::Enum(e) => self.enums.get(*e as usize),
+            Type::Level(s) => self.scales.get(*s as usize),
+            _ => None,
+        }
+    }
+
     /// The meta read `meta` of `of`, as declared (`.met` is evaluated, not read: `Nothing`).
     pub(crate) fn meta(&self, of: Subject, meta: Meta) -> Found<'_> {
         let group = |g: u32| self.groups.get(g as usize);

@@ -865,14 +865,10 @@ fn from_dynamic(program: &Program, d: Dynamic, ty: &Type) -> Result<Value, Strin
                 return wrong(&d);
             }
             let s = d.into_immutable_string().unwrap_or_default();
-            let values = match ty {
-                Type::Enum(e) => program.enums.get(*e as usize),
-                Type::Level(l) => program.scales.get(*l as usize),
-                _ => None,
-            };
-            values
-                .and_then(|def| def.values.iter().position(|v| **v == *s.as_str()))
-                .map(|i| Value::Symbol(i as u32))
+            program
+                .values_of(ty)
+                .and_then(|def| def.symbol(s.as_str()))
+                .map(Value::Symbol)
                 .ok_or_else(|| {
                     let names = type_names(program);
                     format!("text that is not a value of {}", Shown(ty, &names))

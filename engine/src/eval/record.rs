@@ -107,13 +107,13 @@ fn json_error_kind(e: &serde_json::Error) -> &'static str {
 
 /// What every visitor shares: the program, and the record error that stopped decoding (serde's
 /// own error type cannot carry it, so it waits here).
-pub(super) struct Context<'p> {
-    pub program: &'p Program,
+struct Context<'p> {
+    program: &'p Program,
     error: RefCell<Option<RecordError>>,
 }
 
 impl<'p> Context<'p> {
-    pub(super) fn new(program: &'p Program) -> Context<'p> {
+    fn new(program: &'p Program) -> Context<'p> {
         Context {
             program,
             error: RefCell::new(None),
@@ -561,15 +561,11 @@ pub(super) fn scalar(program: &Program, leaf: &Leaf<'_>, ty: &Type) -> Option<Va
         }
         (Type::Text, Leaf::Text(s)) => Value::Text(s.as_ref().into()),
         (Type::Date, Leaf::Text(s)) => Value::Date(parse_date(s)?),
-        (Type::Enum(e), Leaf::Text(s)) => symbol(program.enums.get(*e as usize)?, s)?,
-        (Type::Level(e), Leaf::Text(s)) => symbol(program.scales.get(*e as usize)?, s)?,
+        (Type::Enum(_) | Type::Level(_), Leaf::Text(s)) => {
+            Value::Symbol(program.values_of(ty)?.symbol(s)?)
+        }
         _ => return None,
     })
-}
-
-fn symbol(def: &crate::ir::EnumDef, s: &str) -> Option<Value> {
-    let i = def.values.iter().position(|v| **v == *s)?;
-    Some(Value::Symbol(i as u32))
 }
 
 /// Checks a scalar against its declared type.
@@ -608,13 +604,8 @@ fn leaf_value<E: de::Error>(
             cx.fail(Some(path().to_string()), msg.to_string())
         }
         (Type::Date, _) => wrong("a date (\"YYYY-MM-DD\")"),
-        (Type::Enum(e) | Type::Level(e), leaf) => {
-            let def = if matches!(ty, Type::Enum(_)) {
-                program.enums.get(*e as usize)
-            } else {
-                program.scales.get(*e as usize)
-            };
-            let Some(def) = def else {
+        (Type::Enum(_) | Type::Level(_), leaf) => {
+            let Some(def) = program.values_of(ty) else {
                 return Ok(Value::unknown());
             };
             match leaf {

@@ -9,7 +9,7 @@
 //! does: the tests below, `benches/tests/compiled_agrees.rs` and the `decode` and `compiled` fuzz
 //! targets compare the two (`Options::reference_only` selects serde's decoder).
 
-use super::record::{empty_list, field_slot, scalar, Context, Input, Leaf, MAX_LIST_ITEMS};
+use super::record::{empty_list, field_slot, scalar, Input, Leaf, MAX_LIST_ITEMS};
 use crate::ir::{Program, RecordDef, Type};
 use crate::value::{
     field_path, index_path, root_path, unknown_fields, List, Missing, Path, Record, Value,
@@ -23,14 +23,13 @@ const MAX_DEPTH: u32 = 64;
 
 /// Decodes `text` as a record of type `record`, or `None` where the serde decoder must.
 pub(crate) fn decode(program: &Program, text: &str, record: u32) -> Option<Input> {
-    let cx = Context::new(program);
     let mut s = Scan {
         text,
         at: 0,
         depth: 0,
     };
     s.ws();
-    let (value, id) = s.record(&cx, record, root_path(), true)?;
+    let (value, id) = s.record(program, record, root_path(), true)?;
     s.ws();
     (s.at == text.len()).then_some(Input { value, id })
 }
@@ -241,12 +240,11 @@ impl<'t> Scan<'t> {
     /// A record of declared type `record` at `path`, and (at the top) its `id`.
     fn record(
         &mut self,
-        cx: &Context<'_>,
+        program: &Program,
         record: u32,
         path: Path,
         top: bool,
     ) -> Option<(Value, Option<String>)> {
-        let program = cx.program;
         let def = program.records.get(record as usize)?;
         let read = program.read.get(record as usize).filter(|r| !r.is_empty());
         let mut fields = unknown_fields(def.fields.len());
@@ -271,7 +269,7 @@ impl<'t> Scan<'t> {
             }
             if top && name == "id" {
                 // Kept for the output row; anything but a text is left to serde.
-                id = Some(s.clone_string()?.to_string());
+                id = Some(s.peek_string()?.to_string());
             }
             let wanted = slot
                 .filter(|&i| read.is_none_or(|r| r.get(i).copied().unwrap_or(true)))
@@ -279,7 +277,7 @@ impl<'t> Scan<'t> {
             match wanted {
                 Some((i, f)) => {
                     let at = || field_path(&path, &f.name);
-                    let value = s.value(cx, &f.ty, &at, false)?;
+                    let value = s.value(program, &f.ty, &at, false)?;
                     if let Some(slot) = fields.get_mut(i) {
                         put(slot, value);
                     }
@@ -324,7 +322,7 @@ impl<'t> Scan<'t> {
     }
 
     /// The string that comes next, without moving past it.
-    fn clone_string(&mut self) -> Option<&'t str> {
+    fn peek_string(&mut self) -> Option<&'t str> {
         let at = self.at;
         let s = self.string();
         self.at = at;
@@ -339,7 +337,7 @@ impl<'t> Scan<'t> {
     #[inline(always)]
     fn value(
         &mut self,
-        cx: &Context<'_>,
+        program: &Program,
         ty: &Type,
         path: &dyn Fn() -> Path,
         item: bool,
@@ -354,8 +352,8 @@ impl<'t> Scan<'t> {
         };
         match (ty, self.peek()?) {
             (_, b'n') => null(self),
-            (Type::Record(r), _) => Some(self.record(cx, *r, path(), false)?.0),
-            (Type::List(item), _) => self.list(cx, item, path),
+            (Type::Record(r), _) => Some(self.record(program, *r, path(), false)?.0),
+            (Type::List(item), _) => self.list(program, item, path),
             (_, b'[' | b'{') => None,
             (_, first) => {
                 let leaf = match first {
@@ -364,13 +362,13 @@ impl<'t> Scan<'t> {
                     b'f' => self.word("false").map(|()| Leaf::Bool(false))?,
                     _ => Leaf::Number(Cow::Borrowed(self.number()?)),
                 };
-                scalar(cx.program, &leaf, ty)
+                scalar(program, &leaf, ty)
             }
         }
     }
 
     /// A list whose elements are of type `item`.
-    fn list(&mut self, cx: &Context<'_>, item: &Type, path: &dyn Fn() -> Path) -> Option<Value> {
+    fn list(&mut self, program: &Program, item: &Type, path: &dyn Fn() -> Path) -> Option<Value> {
         // Made only if an element needs it, as in the serde decoder.
         let list_path = OnceCell::new();
         let list_path = || list_path.get_or_init(path);
@@ -381,7 +379,7 @@ impl<'t> Scan<'t> {
                 return None;
             }
             let at = || index_path(list_path(), i);
-            items.push(s.value(cx, item, &at, true)?);
+            items.push(s.value(program, item, &at, true)?);
             Some(())
         })?;
         if items.is_empty() {

@@ -164,16 +164,10 @@ impl Checker<'_> {
     }
 
     pub(super) fn symbol_of(&self, ty: &Type, name: &str) -> Option<u32> {
-        let def = match ty {
-            Type::Enum(e) => self.program.enums.get(*e as usize),
-            Type::Level(s) => self.program.scales.get(*s as usize),
-            Type::List(inner) => return self.symbol_of(inner, name),
-            _ => None,
-        }?;
-        def.values
-            .iter()
-            .position(|v| **v == *name)
-            .map(|p| p as u32)
+        match ty {
+            Type::List(inner) => self.symbol_of(inner, name),
+            ty => self.program.values_of(ty)?.symbol(name),
+        }
     }
 
     pub(super) fn symbol_owners(&self, name: &str) -> Vec<(Type, u32)> {
